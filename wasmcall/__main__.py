@@ -1,0 +1,7 @@
+"""``python -m wasmcall``."""
+
+import sys
+
+from wasmcall.cli import main
+
+sys.exit(main())

@@ -1,0 +1,228 @@
+"""The argument value grammar: turn ``--bytes 1,2,3`` or ``--i64 -5`` into typed values.
+
+Everything is range-checked here because the engines would silently wrap an
+out-of-range integer (wasmtime turns ``2**40 + 5`` into ``5``) and turn an
+oversized f32 into ``inf``. Nothing in this module knows about runtimes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import os
+import stat
+import struct
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Union
+
+from wasmcall.errors import ArgumentValueError
+
+
+class ArgKind(str, Enum):
+    """The argument options, named as on the command line (``--bytes`` is BYTES)."""
+
+    BYTES = "bytes"
+    STR = "str"
+    HEX = "hex"
+    B64 = "b64"
+    FILE = "file"
+    I32 = "i32"
+    I64 = "i64"
+    F32 = "f32"
+    F64 = "f64"
+
+    @property
+    def is_scalar(self) -> bool:
+        return self in SCALAR_KINDS
+
+
+SCALAR_KINDS = frozenset({ArgKind.I32, ArgKind.I64, ArgKind.F32, ArgKind.F64})
+
+INT_RANGES = {
+    ArgKind.I32: (-(2**31), 2**32 - 1),
+    ArgKind.I64: (-(2**63), 2**64 - 1),
+}
+F32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
+
+
+@dataclass(frozen=True)
+class ScalarArg:
+    """A number for one wasm parameter; ints are already in signed two's complement."""
+
+    kind: ArgKind
+    value: Union[int, float]
+    text: str
+
+
+@dataclass(frozen=True)
+class BufferArg:
+    """Bytes to copy into guest memory (from --bytes, --str, --hex, --b64 or stdin)."""
+
+    kind: ArgKind
+    data: bytes
+    text: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class FileArg:
+    """A regular file, read straight into guest memory at call time.
+
+    Only the size is taken now, so that a large file is never held in a Python
+    buffer as well as in the guest.
+    """
+
+    kind: ArgKind
+    path: Path
+    size: int
+    text: str
+
+
+Argument = Union[ScalarArg, BufferArg, FileArg]
+
+
+def parse_argument(kind: ArgKind, text: str, stdin: bytes | None = None) -> Argument:
+    """Parse one command-line value; raise ArgumentValueError naming it if it is bad.
+
+    ``stdin`` is the already-read standard input, used for ``--file -``.
+    """
+    if kind in INT_RANGES:
+        return ScalarArg(kind, parse_int(kind, text), text)
+    if kind in (ArgKind.F32, ArgKind.F64):
+        return ScalarArg(kind, parse_float(kind, text), text)
+    if kind is ArgKind.FILE:
+        if text == "-":
+            return BufferArg(kind, stdin if stdin is not None else b"", text)
+        info = stat_readable_file(text)
+        if stat.S_ISREG(info.st_mode):
+            return FileArg(kind, Path(text), info.st_size, text)
+        return BufferArg(kind, read_stream(text), text)
+    return BufferArg(kind, BUFFER_PARSERS[kind](text), text)
+
+
+def parse_int(kind: ArgKind, text: str) -> int:
+    """Parse a decimal, ``0x``, ``0o`` or ``0b`` integer and fold it into the signed range.
+
+    Both signed (``-1``) and unsigned (``0xFFFFFFFF``) spellings of a bit pattern
+    are accepted, because guests use wasm's sign-less integers both ways.
+    """
+    try:
+        value = int(text.strip(), 0)
+    except ValueError:
+        raise ArgumentValueError(f"--{kind.value} {text!r}: not an integer") from None
+    low, high = INT_RANGES[kind]
+    if not low <= value <= high:
+        raise ArgumentValueError(
+            f"--{kind.value} {text!r}: out of range {low}..{high}"
+        )
+    bits = 32 if kind is ArgKind.I32 else 64
+    return value - 2**bits if value >= 2 ** (bits - 1) else value
+
+
+def parse_float(kind: ArgKind, text: str) -> float:
+    """Parse a float (``1.5``, ``-0.0``, ``nan``, ``inf``, ``1e9``, ``0x1.8p3``).
+
+    A finite value too large for f32 is an error rather than the ``inf`` the
+    engines would silently produce.
+    """
+    cleaned = text.strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        try:
+            value = float.fromhex(cleaned)
+        except (ValueError, OverflowError):
+            raise ArgumentValueError(f"--{kind.value} {text!r}: not a number") from None
+    if kind is ArgKind.F32 and math.isfinite(value) and abs(value) > F32_MAX:
+        raise ArgumentValueError(
+            f"--f32 {text!r}: out of range (largest f32 is {F32_MAX:.9g})"
+        )
+    if math.isinf(value) and "inf" not in cleaned.lower():
+        raise ArgumentValueError(f"--{kind.value} {text!r}: out of range")
+    return value
+
+
+def parse_byte_list(text: str) -> bytes:
+    """Parse ``1,2,0xff``: comma-separated bytes, decimal or hex, 0-255 each."""
+    if not text.strip():
+        return b""
+    values = []
+    for position, item in enumerate(text.split(","), start=1):
+        try:
+            value = int(item.strip(), 0)
+        except ValueError:
+            raise ArgumentValueError(
+                f"--bytes {text!r}: item {position} ({item.strip()!r}) is not a number"
+            ) from None
+        if not 0 <= value <= 255:
+            raise ArgumentValueError(
+                f"--bytes {text!r}: item {position} ({value}) is out of range 0..255"
+            )
+        values.append(value)
+    return bytes(values)
+
+
+def parse_hex(text: str) -> bytes:
+    """Parse ``DEADBEEF`` (optionally ``0x``-prefixed, spaces allowed between bytes)."""
+    digits = text.strip()
+    if digits[:2].lower() == "0x":
+        digits = digits[2:]
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        reason = "odd number of hex digits" if len(digits.replace(" ", "")) % 2 else "not hex"
+        raise ArgumentValueError(f"--hex {text!r}: {reason}") from None
+
+
+def parse_base64(text: str) -> bytes:
+    """Parse standard or URL-safe base64; padding is required, garbage is an error."""
+    try:
+        return base64.b64decode(text.strip().replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        raise ArgumentValueError(f"--b64 {text!r}: not valid base64") from None
+
+
+def parse_utf8(text: str) -> bytes:
+    """Encode --str text as UTF-8, rejecting lone surrogates the shell may pass through."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ArgumentValueError(f"--str {text!r}: not valid UTF-8") from None
+
+
+def stat_readable_file(text: str) -> os.stat_result:
+    """Stat a readable file, or raise ArgumentValueError saying why it cannot be used."""
+    try:
+        info = os.stat(text)
+    except FileNotFoundError:
+        raise ArgumentValueError(f"--file {text!r}: no such file") from None
+    except OSError as error:
+        raise ArgumentValueError(f"--file {text!r}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ArgumentValueError(f"--file {text!r}: is a directory")
+    if not os.access(text, os.R_OK):
+        raise ArgumentValueError(f"--file {text!r}: permission denied")
+    return info
+
+
+def read_stream(text: str) -> bytes:
+    """Read a pipe or device (``<(cmd)``, ``/dev/stdin``), whose size is unknown up front."""
+    try:
+        with open(text, "rb") as stream:
+            return stream.read()
+    except OSError as error:
+        raise ArgumentValueError(f"--file {text!r}: {error.strerror}") from None
+
+
+BUFFER_PARSERS = {
+    ArgKind.BYTES: parse_byte_list,
+    ArgKind.STR: parse_utf8,
+    ArgKind.HEX: parse_hex,
+    ArgKind.B64: parse_base64,
+}

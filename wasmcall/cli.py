@@ -1,0 +1,314 @@
+"""The command line: a thin Typer layer over ``wasmcall.api``.
+
+This module is the one error boundary: library errors arrive as typed
+exceptions and leave as one line on stderr (or the JSON error envelope) with
+the exit code documented in docs/exit-codes.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+from typer.core import TyperCommand
+
+from wasmcall import __version__
+from wasmcall.arguments import ArgKind, Argument, parse_argument
+from wasmcall.conventions.detect import Convention
+from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
+from wasmcall.engines import DEFAULT_ENGINE
+from wasmcall.engines.base import Limits
+from wasmcall.errors import ExitCode, ExpectationError, UsageError, WasmcallError
+from wasmcall.limits import parse_size, parse_timeout
+
+ORDER_KEY = "wasmcall.argument_order"
+ARGUMENT_PANEL = "Arguments, in order"
+RESULT_PANEL = "Result"
+OUTPUT_PANEL = "Output and checks"
+GUEST_PANEL = "Guest and engine"
+
+
+class EngineName(str, Enum):
+    WASMTIME = "wasmtime"
+    WASMER = "wasmer"
+
+
+DEFAULT_ENGINE_NAME = EngineName(DEFAULT_ENGINE)
+
+
+class OrderedCommand(TyperCommand):
+    """Remembers the order of argument options across kinds.
+
+    Click groups values per option, losing ``--bytes 1 --i32 5 --str x``'s
+    interleaving; its parser does record every occurrence in order, so that
+    list is kept in ``ctx.meta`` for the command to replay.
+    """
+
+    def make_parser(self, ctx: typer.Context) -> Any:
+        parser = super().make_parser(ctx)
+        parse_args = parser.parse_args
+
+        def parse_and_remember(args: list[str]) -> Any:
+            opts, largs, order = parse_args(args)
+            ctx.meta[ORDER_KEY] = [param.name for param in order]
+            return opts, largs, order
+
+        parser.parse_args = parse_and_remember
+        return parser
+
+
+app = typer.Typer(
+    name="wasmcall",
+    help="Call WebAssembly exports with bytes, strings and numbers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"wasmcall {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Call WebAssembly exports with bytes, strings and numbers."""
+
+
+def ordered_arguments(ctx: typer.Context, given: dict[str, list[str]]) -> list[tuple[ArgKind, str]]:
+    """Replay the argument options in command-line order."""
+    queues = {name: list(values) for name, values in given.items()}
+    ordered = []
+    for name in ctx.meta.get(ORDER_KEY, []):
+        if queues.get(name):
+            ordered.append((ArgKind(name.removesuffix("_values")), queues[name].pop(0)))
+    return ordered
+
+
+def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[Argument]:
+    stdin_uses = sum(1 for kind, text in pairs if kind is ArgKind.FILE and text == "-")
+    if stdin_uses > 1:
+        raise UsageError("--file - (standard input) can be given only once")
+    stdin = sys.stdin.buffer.read() if stdin_uses else None
+    return [parse_argument(kind, text, stdin) for kind, text in pairs]
+
+
+def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
+    """``--ret-len 12`` is a byte count; ``--ret-len @1`` is argument 1's length."""
+    if text is None:
+        return None, None
+    target = text[1:] if text.startswith("@") else text
+    if not target.isdigit():
+        raise UsageError(f"--ret-len {text!r}: expected a byte count N or @K (argument K's length)")
+    return (None, int(target)) if text.startswith("@") else (int(target), None)
+
+
+def output_mode(json_output: bool, raw: bool) -> str:
+    if json_output and raw:
+        raise UsageError("--json and --raw cannot be used together")
+    if json_output:
+        return "json"
+    if raw:
+        return "raw"
+    return "rich" if sys.stdout.isatty() else "plain"
+
+
+def wants_traceback(flag: bool) -> bool:
+    return flag or os.environ.get("WASMCALL_TRACEBACK", "") not in ("", "0")
+
+
+@contextmanager
+def error_boundary(json_output: bool, traceback: bool) -> Iterator[None]:
+    """Turn a WasmcallError into one stderr line (or a JSON envelope) and its exit code."""
+    try:
+        yield
+    except WasmcallError as error:
+        if wants_traceback(traceback):
+            raise
+        from wasmcall.render import error_envelope, write_json
+
+        if json_output:
+            write_json(error_envelope(error), sys.stdout)
+        else:
+            typer.echo(f"wasmcall: error: {error.message}", err=True)
+            if isinstance(error, ExpectationError):
+                typer.echo(f"  expected: {error.expected!r}", err=True)
+                typer.echo(f"  actual:   {error.actual!r}", err=True)
+        raise typer.Exit(int(error.exit_code)) from None
+
+
+def option(flag: str, help: str, panel: str, metavar: Optional[str] = None, **extra: Any) -> Any:
+    """A Typer option in one of the help panels; no default is shown for optional values."""
+    return typer.Option(flag, metavar=metavar, help=help, rich_help_panel=panel, **extra)
+
+
+def argument_option(flag: str, metavar: str, help: str) -> Any:
+    return option(flag, help, ARGUMENT_PANEL, metavar, show_default=False)
+
+
+Values = Optional[list[str]]
+Text = Optional[str]
+ModuleArg = Annotated[str, typer.Argument(metavar="MODULE", help="A .wasm or .wat file.", show_default=False)]
+EngineOpt = Annotated[EngineName, option("--engine", "The WebAssembly runtime.", GUEST_PANEL)]
+JsonOpt = Annotated[bool, option("--json", "Print one JSON document (docs/json-output.md).", OUTPUT_PANEL)]
+TracebackOpt = Annotated[bool, option(
+    "--traceback", "Show the Python traceback of an error (or set WASMCALL_TRACEBACK=1).", OUTPUT_PANEL,
+)]
+
+
+@app.command(cls=OrderedCommand, no_args_is_help=True)
+def call(
+    ctx: typer.Context,
+    module: ModuleArg,
+    export: Annotated[str, typer.Argument(
+        metavar="EXPORT", help="The function export to call.", show_default=False,
+    )],
+    values: Annotated[Values, typer.Argument(
+        metavar="[VALUES]...",
+        help="Plain numbers, typed by the export's signature (instead of --i32 and friends).",
+        show_default=False,
+    )] = None,
+    bytes_values: Annotated[Values, argument_option("--bytes", "1,2,0xff", "Bytes, 0-255 each.")] = None,
+    str_values: Annotated[Values, argument_option("--str", "TEXT", "UTF-8 text.")] = None,
+    hex_values: Annotated[Values, argument_option("--hex", "HEX", "Bytes as hex digits.")] = None,
+    b64_values: Annotated[Values, argument_option("--b64", "BASE64", "Bytes as base64.")] = None,
+    file_values: Annotated[Values, argument_option("--file", "PATH", "A file's bytes (- for stdin).")] = None,
+    i32_values: Annotated[Values, argument_option("--i32", "N", "A 32-bit integer, signed or unsigned.")] = None,
+    i64_values: Annotated[Values, argument_option("--i64", "N", "A 64-bit integer, signed or unsigned.")] = None,
+    f32_values: Annotated[Values, argument_option("--f32", "X", "A 32-bit float (nan, inf, -0.0 too).")] = None,
+    f64_values: Annotated[Values, argument_option("--f64", "X", "A 64-bit float (nan, inf, -0.0 too).")] = None,
+    ret: Annotated[ResultKind, option("--ret", "How the export returns its result.", RESULT_PANEL)] = (
+        ResultKind.AUTO
+    ),
+    ret_len: Annotated[Text, option(
+        "--ret-len", "With --ret ptr: the length N, or @K for argument K's length.", RESULT_PANEL, "N|@K",
+        show_default=False,
+    )] = None,
+    packed_order: Annotated[PackedOrder, option(
+        "--packed-order", "With --ret packed: which half holds the pointer.", RESULT_PANEL,
+    )] = PackedOrder.PTR_HIGH,
+    free_inputs: Annotated[bool, option(
+        "--free-inputs", "Free input buffers after the call (for guests that only borrow).", RESULT_PANEL,
+    )] = False,
+    keep_result: Annotated[bool, option("--keep-result", "Do not free the result buffer.", RESULT_PANEL)] = False,
+    json_output: JsonOpt = False,
+    raw: Annotated[bool, option("--raw", "Print the result bytes only.", OUTPUT_PANEL)] = False,
+    expect: Annotated[Text, option(
+        "--expect", "Exit 1 unless the result text (or scalar) equals TEXT.", OUTPUT_PANEL, "TEXT",
+        show_default=False,
+    )] = None,
+    expect_hex: Annotated[Text, option(
+        "--expect-hex", "Exit 1 unless the result bytes equal HEX.", OUTPUT_PANEL, "HEX", show_default=False,
+    )] = None,
+    traceback: TracebackOpt = False,
+    engine: EngineOpt = DEFAULT_ENGINE_NAME,
+    convention: Annotated[Optional[Convention], option(
+        "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
+    )] = None,
+    alloc: Annotated[Text, option(
+        "--alloc", "The guest's allocator export.", GUEST_PANEL, "NAME", show_default=False,
+    )] = None,
+    free: Annotated[Text, option(
+        "--free", "The guest's free export.", GUEST_PANEL, "NAME", show_default=False,
+    )] = None,
+    timeout: Annotated[Text, option(
+        "--timeout", "Stop the guest after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
+        show_default=False,
+    )] = None,
+    fuel: Annotated[Optional[int], option(
+        "--fuel", "Instruction budget (wasmtime only).", GUEST_PANEL, "N", min=1, show_default=False,
+    )] = None,
+    max_memory: Annotated[Text, option(
+        "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
+    )] = None,
+) -> None:
+    """Call EXPORT in MODULE and show its result.
+
+    Argument options fill the export's parameters in command-line order;
+    each buffer is copied into guest memory through the guest's allocator.
+    """
+    with error_boundary(json_output, traceback):
+        from wasmcall import api
+        from wasmcall.expect import check_expectations
+        from wasmcall.render import show_result
+
+        mode = output_mode(json_output, raw)
+        given = {
+            "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
+            "b64_values": b64_values, "file_values": file_values, "i32_values": i32_values,
+            "i64_values": i64_values, "f32_values": f32_values, "f64_values": f64_values,
+        }
+        pairs = ordered_arguments(ctx, {k: v for k, v in given.items() if v})
+        if values and pairs:
+            raise UsageError("plain VALUES cannot be mixed with typed argument options")
+        length, length_of = parse_ret_len(ret_len)
+        result = api.call(
+            module,
+            export,
+            parse_arguments(pairs),
+            untyped=values or (),
+            engine=engine.value,
+            result=ResultSpec(ret, length, packed_order),
+            result_length_of=length_of,
+            convention=convention.value if convention else None,
+            alloc=alloc,
+            free=free,
+            free_inputs=free_inputs,
+            keep_result=keep_result,
+            limits=Limits(
+                timeout=parse_timeout(timeout) if timeout is not None else None,
+                fuel=fuel,
+                max_memory=parse_size(max_memory) if max_memory is not None else None,
+            ),
+        )
+        show_result(result, mode)
+        check_expectations(result, expect, expect_hex)
+
+
+@app.command()
+def inspect(
+    module: ModuleArg,
+    json_output: JsonOpt = False,
+    engine: EngineOpt = DEFAULT_ENGINE_NAME,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Show a module's exports, imports, memories and guest convention."""
+    with error_boundary(json_output, traceback):
+        from wasmcall import api
+        from wasmcall.render import show_report
+
+        report = api.inspect(module, engine=engine.value)
+        show_report(report, "json" if json_output else ("rich" if sys.stdout.isatty() else "plain"))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: run the app and return its exit code.
+
+    Click's own usage errors are caught here so they too are one line with
+    exit code 2, instead of a usage block.
+    """
+    try:
+        outcome = app(args=argv, prog_name="wasmcall", standalone_mode=False)
+    except KeyboardInterrupt:
+        typer.echo("wasmcall: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception as error:
+        if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
+            raise
+        command = getattr(getattr(error, "ctx", None), "command_path", "wasmcall")
+        typer.echo(f"wasmcall: error: {error.format_message()} (see '{command} --help')", err=True)
+        return int(error.exit_code)
+    return outcome if isinstance(outcome, int) else ExitCode.OK

@@ -1,0 +1,152 @@
+"""Fit the user's arguments to the export's parameters and copy buffers into the guest.
+
+The export's signature decides the layout: a buffer fills two params
+``(ptr, len)`` or, when only one is left for it, a single pointer to a
+NUL-terminated copy (the C ``const char *`` shape). Arguments keep the
+command line's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
+
+from wasmcall.arguments import ArgKind, Argument, BufferArg, FileArg, ScalarArg, parse_argument
+from wasmcall.conventions.allocators import Allocator, to_i32
+from wasmcall.conventions.detect import searched_names
+from wasmcall.engines.base import Instance, Signature, Value
+from wasmcall.errors import ArgumentValueError, ConventionError, SignatureMismatchError
+
+
+class BufferStyle(str, Enum):
+    """How each buffer argument appears among the params."""
+
+    PTR_LEN = "ptr-len"
+    CSTR = "cstr"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A buffer placed in guest memory: where, its byte length and what was allocated."""
+
+    ptr: int
+    length: int
+    allocated: int
+
+
+def describe_arguments(arguments: Sequence[Argument]) -> str:
+    if not arguments:
+        return "no arguments"
+    return " ".join(f"--{a.kind.value} {a.text!r}" for a in arguments)
+
+
+def type_plain_values(name: str, signature: Signature, texts: Sequence[str]) -> list[Argument]:
+    """Give plain positional values the types of the params they land on (numbers only)."""
+    if len(texts) != len(signature.params):
+        raise SignatureMismatchError(
+            f"wrong number of values: export {name!r} is {signature}; given {len(texts)}"
+        )
+    scalar_types = {kind.value for kind in ArgKind if kind.is_scalar}
+    arguments: list[Argument] = []
+    for index, (param, text) in enumerate(zip(signature.params, texts, strict=True)):
+        if param not in scalar_types:
+            raise SignatureMismatchError(f"param {index} of {name!r} is {param}, which has no plain form")
+        arguments.append(parse_argument(ArgKind(param), text))
+    return arguments
+
+
+def plan_buffers(
+    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int
+) -> BufferStyle:
+    """Decide the buffer style from param counts and check every param's type.
+
+    ``reserved`` params at the front belong to the host (the out-pointer).
+    """
+    available = len(signature.params) - reserved
+    scalars = sum(isinstance(a, ScalarArg) for a in arguments)
+    buffers = len(arguments) - scalars
+    if scalars + 2 * buffers == available:
+        style = BufferStyle.PTR_LEN
+    elif buffers and scalars + buffers == available:
+        style = BufferStyle.CSTR
+    else:
+        raise mismatch(name, signature, arguments, reserved, "wrong number of arguments")
+    index = reserved
+    for argument in arguments:
+        if isinstance(argument, ScalarArg):
+            wanted = (argument.kind.value,)
+        else:
+            wanted = ("i32", "i32") if style is BufferStyle.PTR_LEN else ("i32",)
+        actual = signature.params[index:index + len(wanted)]
+        if actual != wanted:
+            raise mismatch(
+                name, signature, arguments, reserved,
+                f"param {index} is {actual[0]}, but --{argument.kind.value} gives {wanted[0]}",
+            )
+        index += len(wanted)
+    return style
+
+
+def mismatch(
+    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int, why: str
+) -> SignatureMismatchError:
+    host = " (the first is the host's out-pointer)" if reserved else ""
+    return SignatureMismatchError(
+        f"{why}: export {name!r} is {signature}{host}; given {describe_arguments(arguments)}"
+    )
+
+
+def write_arguments(
+    instance: Instance,
+    allocator: Optional[Allocator],
+    arguments: Sequence[Argument],
+    style: BufferStyle,
+) -> tuple[list[Value], list[Written]]:
+    """Allocate and fill each buffer; return the call's params and what was written."""
+    params: list[Value] = []
+    written: list[Written] = []
+    for argument in arguments:
+        if isinstance(argument, ScalarArg):
+            params.append(argument.value)
+            continue
+        if allocator is None:
+            raise ConventionError(
+                f"--{argument.kind.value} needs guest memory, but the module exports no "
+                f"allocator (looked for {searched_names()}); name one with --alloc"
+            )
+        terminator = 1 if style is BufferStyle.CSTR else 0
+        allocated = argument.size + terminator
+        ptr = allocator.allocate(instance, allocated)
+        fill_buffer(instance, ptr, argument)
+        if terminator:
+            instance.write(ptr + argument.size, b"\0")
+        written.append(Written(ptr, argument.size, allocated))
+        params.append(to_i32(ptr))
+        if style is BufferStyle.PTR_LEN:
+            params.append(to_i32(argument.size))
+    return params, written
+
+
+def fill_buffer(instance: Instance, ptr: int, argument: BufferArg | FileArg) -> None:
+    """Copy one argument into guest memory; a file is read straight into the guest buffer."""
+    if isinstance(argument, BufferArg):
+        instance.write(ptr, argument.data)
+        return
+    view = instance.view(ptr, argument.size, "file buffer")
+    try:
+        with open(argument.path, "rb", buffering=0) as stream:
+            filled = 0
+            while filled < argument.size:
+                count = stream.readinto(view[filled:])
+                if not count:
+                    break
+                filled += count
+    except OSError as error:
+        raise ArgumentValueError(f"--file {argument.text!r}: {error.strerror}") from None
+    if filled != argument.size:
+        raise ArgumentValueError(
+            f"--file {argument.text!r}: file shrank while being read "
+            f"({filled} of {argument.size} bytes)"
+        )

@@ -1,0 +1,172 @@
+"""The one seam between wasmcall and a WebAssembly runtime.
+
+Everything above this module speaks in these types only, so both runtimes
+behave alike: values are Python ints (signed) and floats, memory access is
+bounds-checked here with Python ints before any engine sees an offset (the
+engines' own ``read`` follows slice rules and silently truncates).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from wasmcall.errors import OutOfBoundsError
+
+Value = Union[int, float]
+WASM_PAGE = 65536
+MEMORY32_LIMIT = 2**32
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A function type, with value types spelled as in WAT (``i32``, ``f64``, ...)."""
+
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+    def __str__(self) -> str:
+        results = ", ".join(self.results)
+        if len(self.results) != 1:
+            results = f"({results})"
+        return f"({', '.join(self.params)}) -> {results}"
+
+
+@dataclass(frozen=True)
+class MemoryLimits:
+    """A memory's size bounds in 64 KiB pages; ``maximum`` is None when unbounded."""
+
+    minimum: int
+    maximum: Optional[int]
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """One export: functions carry a signature, memories their limits."""
+
+    name: str
+    kind: str
+    signature: Optional[Signature] = None
+    memory: Optional[MemoryLimits] = None
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    """One import the module needs the host to provide."""
+
+    module: str
+    name: str
+    kind: str
+    signature: Optional[Signature] = None
+
+    def describe(self) -> str:
+        shape = f" {self.signature}" if self.signature else ""
+        return f"{self.module}.{self.name} ({self.kind}{shape})"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one run; None means unlimited."""
+
+    timeout: Optional[float] = None
+    fuel: Optional[int] = None
+    max_memory: Optional[int] = None
+
+
+HostCallback = Callable[..., Sequence[Value]]
+
+
+@dataclass(frozen=True)
+class HostFunction:
+    """A function the host links into an import slot.
+
+    The callback receives the running instance first (so it can read guest
+    memory, e.g. to decode an abort message) and then the wasm arguments.
+    """
+
+    module: str
+    name: str
+    signature: Signature
+    callback: HostCallback
+
+
+@dataclass(frozen=True)
+class Linking:
+    """Everything the host provides to the module's imports."""
+
+    functions: Sequence[HostFunction] = field(default_factory=tuple)
+
+
+def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
+    """Raise OutOfBoundsError unless ``[ptr, ptr + length)`` lies inside memory.
+
+    Done with Python ints so that no overflow or negative index can slip
+    through to an engine that would wrap or slice it.
+    """
+    if ptr < 0 or length < 0 or ptr + length > memory_size:
+        raise OutOfBoundsError(
+            f"{what} at {ptr:#x} with length {length} lies outside guest memory "
+            f"({memory_size} bytes)"
+        )
+
+
+class Instance(ABC):
+    """A live module instance: call exports and reach its exported memory."""
+
+    @abstractmethod
+    def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
+        """Call a function export with values already checked against its signature."""
+
+    @abstractmethod
+    def memory_size(self) -> int:
+        """Current byte length of the default memory (0 when it has none)."""
+
+    @abstractmethod
+    def _view(self, ptr: int, length: int) -> memoryview:
+        """A writable view of guest memory; only valid until the next guest call."""
+
+    def view(self, ptr: int, length: int, what: str = "buffer") -> memoryview:
+        """A bounds-checked writable view; re-derive it after any guest call (memory may move)."""
+        check_range(ptr, length, self.memory_size(), what)
+        return self._view(ptr, length)
+
+    def read(self, ptr: int, length: int, what: str = "result") -> bytes:
+        """Copy ``length`` bytes out of guest memory, bounds-checked."""
+        return bytes(self.view(ptr, length, what))
+
+    def write(self, ptr: int, data: bytes, what: str = "argument") -> None:
+        """Copy bytes into guest memory in one bulk operation, bounds-checked."""
+        self.view(ptr, len(data), what)[:] = data
+
+    def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method
+        """Release what the run holds beyond the instance itself (timers, files)."""
+
+
+class CompiledModule(ABC):
+    """A validated, compiled module, ready to be instantiated."""
+
+    exports: tuple[ExportInfo, ...]
+    imports: tuple[ImportInfo, ...]
+
+    @abstractmethod
+    def instantiate(self, linking: Linking, limits: Limits) -> Instance:
+        """Link imports, apply limits and run the start function."""
+
+    def function(self, name: str) -> Optional[ExportInfo]:
+        """The function export named ``name``, if there is one."""
+        for export in self.exports:
+            if export.name == name and export.kind == "func":
+                return export
+        return None
+
+
+class Engine(ABC):
+    """A WebAssembly runtime behind wasmcall's seam."""
+
+    name: str
+
+    @abstractmethod
+    def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
+        """Compile wasm bytes or WAT text; raise LoadError on anything invalid."""

@@ -1,0 +1,50 @@
+"""Trap and limit messages worded the same whichever engine produced them.
+
+Engines report traps very differently (wasmtime a multi-line backtrace,
+wasmer a RuntimeError that can run to megabytes), so both funnel through here
+to give the user one readable line.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from wasmcall.engines.base import Limits
+
+MESSAGE_LIMIT = 300
+# The engines word a few traps differently; say them one way.
+SAME_TRAP = {
+    "unreachable": "unreachable instruction executed",
+    "wasm `unreachable` instruction executed": "unreachable instruction executed",
+}
+
+
+def truncate(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Shorten to ``limit`` characters, saying how much was cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def describe_trap(message: str, function: Optional[str], where: str) -> str:
+    """One line: which trap, in which wasm function, during which step."""
+    message = SAME_TRAP.get(message.strip(), message)
+    place = f" in wasm function {function!r}" if function else ""
+    return truncate(f"guest trapped{place} while running {where!r}: {message}")
+
+
+def limit_message(limit: str, limits: Limits) -> str:
+    """Name the limit that was hit and its value, e.g. ``timed out after 2 s``."""
+    if limit == "fuel":
+        return f"ran out of fuel ({limits.fuel})"
+    if limit == "timeout":
+        return f"timed out after {limits.timeout:g} s"
+    return f"memory limit {format_size(limits.max_memory or 0)} exceeded"
+
+
+def format_size(size: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"

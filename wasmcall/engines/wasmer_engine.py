@@ -1,0 +1,174 @@
+"""The wasmer engine (wasmer 1.1 with the cranelift compiler).
+
+wasmer's Python API has real wheels only up to Python 3.10 and offers no fuel,
+deadline or memory limit; its traps are plain RuntimeErrors whose text can run
+to megabytes, and it silently ignores extra call arguments. This module hides
+those differences so the layers above see the same behaviour as on wasmtime.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Optional, Union
+
+from wasmcall.engines.base import (
+    CompiledModule,
+    Engine,
+    ExportInfo,
+    HostFunction,
+    ImportInfo,
+    Instance,
+    Limits,
+    Linking,
+    MemoryLimits,
+    Signature,
+    Value,
+)
+from wasmcall.engines.traps import describe_trap, truncate
+from wasmcall.errors import EngineUnavailableError, LoadError, TrapError, UsageError
+
+try:
+    import wasmer
+    import wasmer_compiler_cranelift
+except ImportError as error:
+    raise EngineUnavailableError(
+        f"engine 'wasmer' is not available on this Python ({error}); wasmer publishes "
+        "working wheels only for Python 3.10 and older: run wasmcall with Python 3.10 "
+        "and `pip install wasmer wasmer-compiler-cranelift`, or use --engine wasmtime"
+    ) from None
+
+TYPE_NAMES = {1: "i32", 2: "i64", 3: "f32", 4: "f64", 5: "v128", 6: "externref", 7: "funcref"}
+WASMER_TYPES = {
+    "i32": wasmer.Type.I32,
+    "i64": wasmer.Type.I64,
+    "f32": wasmer.Type.F32,
+    "f64": wasmer.Type.F64,
+}
+FRAME = re.compile(r"^\s*at (\S+) \(<module>\[(\d+)\]", re.MULTILINE)
+
+
+def signature_of(functype: Any) -> Signature:
+    return Signature(
+        tuple(TYPE_NAMES[int(param)] for param in functype.params),
+        tuple(TYPE_NAMES[int(result)] for result in functype.results),
+    )
+
+
+def describe_type(name: str, kind: Any) -> tuple[str, Optional[Signature], Optional[MemoryLimits]]:
+    if isinstance(kind, wasmer.FunctionType):
+        return "func", signature_of(kind), None
+    if isinstance(kind, wasmer.MemoryType):
+        return "memory", None, MemoryLimits(kind.minimum, kind.maximum)
+    if isinstance(kind, wasmer.GlobalType):
+        return "global", None, None
+    return "table", None, None
+
+
+class WasmerEngine(Engine):
+    name = "wasmer"
+
+    def __init__(self, limits: Limits = Limits()) -> None:
+        unsupported = [
+            flag for flag, value in
+            (("--timeout", limits.timeout), ("--fuel", limits.fuel), ("--max-memory", limits.max_memory))
+            if value is not None
+        ]
+        if unsupported:
+            raise UsageError(
+                f"engine 'wasmer' cannot enforce {', '.join(unsupported)}: its Python API has "
+                "no fuel, deadline or memory limit; use --engine wasmtime"
+            )
+        self.store = wasmer.Store(wasmer.engine.Universal(wasmer_compiler_cranelift.Compiler))
+
+    def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
+        try:
+            module = wasmer.Module(self.store, source)
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
+        return WasmerModule(self, module)
+
+
+class WasmerModule(CompiledModule):
+    def __init__(self, engine: WasmerEngine, module: Any) -> None:
+        self.engine = engine
+        self.module = module
+        self.exports = tuple(self.export_info(export) for export in module.exports)
+        self.imports = tuple(self.import_info(item) for item in module.imports)
+
+    @staticmethod
+    def export_info(export: Any) -> ExportInfo:
+        kind, signature, memory = describe_type(export.name, export.type)
+        return ExportInfo(export.name, kind, signature=signature, memory=memory)
+
+    @staticmethod
+    def import_info(item: Any) -> ImportInfo:
+        kind, signature, _ = describe_type(item.name, item.type)
+        return ImportInfo(item.module, item.name, kind, signature)
+
+    def instantiate(self, linking: Linking, limits: Limits) -> Instance:
+        return WasmerInstance(self, linking)
+
+
+class WasmerInstance(Instance):
+    def __init__(self, module: WasmerModule, linking: Linking) -> None:
+        namespaces: dict[str, dict[str, Any]] = {}
+        for function in linking.functions:
+            functype = wasmer.FunctionType(
+                [WASMER_TYPES[p] for p in function.signature.params],
+                [WASMER_TYPES[r] for r in function.signature.results],
+            )
+            namespaces.setdefault(function.module, {})[function.name] = wasmer.Function(
+                module.engine.store, self.bind(function), functype
+            )
+        imports = wasmer.ImportObject()
+        for namespace, functions in namespaces.items():
+            imports.register(namespace, functions)
+        self.instance = self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
+        self.memory = next(
+            (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
+            None,
+        )
+
+    def bind(self, function: HostFunction):
+        def callback(*args: Value) -> object:
+            results = function.callback(self, *args)
+            if not results:
+                return None
+            return results[0] if len(results) == 1 else tuple(results)
+
+        return callback
+
+    def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
+        func = getattr(self.instance.exports, name)
+        result = self.guarded(lambda: func(*args), name)
+        if result is None:
+            return ()
+        return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+    @staticmethod
+    def guarded(action, where: str):
+        """Run a guest action, turning wasmer's RuntimeErrors into wasmcall's errors."""
+        try:
+            return action()
+        except RuntimeError as error:
+            text = str(error)
+            if where == "start" and "Error while importing" in text:
+                raise LoadError(f"could not link the module: {first_line(error)}") from None
+            frame = FRAME.search(text)
+            function = None
+            if frame:
+                function = frame.group(1) if frame.group(1) != "<unnamed>" else f"func[{frame.group(2)}]"
+            message = first_line(error).removeprefix("RuntimeError: ")
+            raise TrapError(describe_trap(message, function, where)) from None
+
+    def memory_size(self) -> int:
+        return 0 if self.memory is None else self.memory.data_size
+
+    def _view(self, ptr: int, length: int) -> memoryview:
+        return memoryview(self.memory.buffer)[ptr:ptr + length]
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return truncate(lines[0]) if lines else type(error).__name__

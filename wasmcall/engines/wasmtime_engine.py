@@ -1,0 +1,189 @@
+"""The wasmtime engine: the default, because it can meter fuel, stop a guest at a
+deadline and cap its memory, and has wheels for every current Python."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import threading
+from collections.abc import Sequence
+from typing import Optional, Union
+
+import wasmtime
+
+from wasmcall.engines.base import (
+    CompiledModule,
+    Engine,
+    ExportInfo,
+    HostFunction,
+    ImportInfo,
+    Instance,
+    Limits,
+    Linking,
+    MemoryLimits,
+    Signature,
+    Value,
+)
+from wasmcall.engines.traps import describe_trap, limit_message
+from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
+
+TRAP_REASON = re.compile(r"wasm trap: (.+)")
+TRAP_FRAME = re.compile(r"^\s*0:\s+0x[0-9a-f]+ - (?:[^!\n]*!)?(.+)$", re.MULTILINE)
+VALTYPES = {
+    "i32": wasmtime.ValType.i32,
+    "i64": wasmtime.ValType.i64,
+    "f32": wasmtime.ValType.f32,
+    "f64": wasmtime.ValType.f64,
+}
+
+
+def signature_of(functype: wasmtime.FuncType) -> Signature:
+    return Signature(
+        tuple(str(param) for param in functype.params),
+        tuple(str(result) for result in functype.results),
+    )
+
+
+def functype_of(signature: Signature) -> wasmtime.FuncType:
+    return wasmtime.FuncType(
+        [VALTYPES[param]() for param in signature.params],
+        [VALTYPES[result]() for result in signature.results],
+    )
+
+
+def export_info(export: wasmtime.ExportType) -> ExportInfo:
+    kind = export.type
+    if isinstance(kind, wasmtime.FuncType):
+        return ExportInfo(export.name, "func", signature=signature_of(kind))
+    if isinstance(kind, wasmtime.MemoryType):
+        limits = MemoryLimits(kind.limits.min, kind.limits.max)
+        return ExportInfo(export.name, "memory", memory=limits)
+    if isinstance(kind, wasmtime.GlobalType):
+        return ExportInfo(export.name, "global")
+    return ExportInfo(export.name, "table")
+
+
+def import_info(item: wasmtime.ImportType) -> ImportInfo:
+    kind = item.type
+    if isinstance(kind, wasmtime.FuncType):
+        return ImportInfo(item.module, item.name or "", "func", signature_of(kind))
+    names = {wasmtime.MemoryType: "memory", wasmtime.GlobalType: "global"}
+    return ImportInfo(item.module, item.name or "", names.get(type(kind), "table"))
+
+
+class WasmtimeEngine(Engine):
+    name = "wasmtime"
+
+    def __init__(self, limits: Limits = Limits()) -> None:
+        config = wasmtime.Config()
+        config.consume_fuel = limits.fuel is not None
+        config.epoch_interruption = limits.timeout is not None
+        self.runtime = wasmtime.Engine(config)
+        self.limits = limits
+
+    def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
+        try:
+            module = wasmtime.Module(self.runtime, source)
+        except wasmtime.WasmtimeError as error:
+            raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
+        return WasmtimeModule(self, module)
+
+
+class WasmtimeModule(CompiledModule):
+    def __init__(self, engine: WasmtimeEngine, module: wasmtime.Module) -> None:
+        self.engine = engine
+        self.module = module
+        self.exports = tuple(export_info(export) for export in module.exports)
+        self.imports = tuple(import_info(item) for item in module.imports)
+
+    def instantiate(self, linking: Linking, limits: Limits) -> Instance:
+        return WasmtimeInstance(self, linking, limits)
+
+
+class WasmtimeInstance(Instance):
+    """One store and instance; the deadline timer spans start-up, the call and the frees."""
+
+    def __init__(self, module: WasmtimeModule, linking: Linking, limits: Limits) -> None:
+        self.limits = limits
+        self.store = wasmtime.Store(module.engine.runtime)
+        self.timer: Optional[threading.Timer] = None
+        if limits.fuel is not None:
+            self.store.set_fuel(limits.fuel)
+        if limits.max_memory is not None:
+            self.store.set_limits(memory_size=limits.max_memory)
+        if limits.timeout is not None:
+            self.store.set_epoch_deadline(1)
+            self.timer = threading.Timer(limits.timeout, module.engine.runtime.increment_epoch)
+            self.timer.daemon = True
+            self.timer.start()
+        linker = wasmtime.Linker(module.engine.runtime)
+        for function in linking.functions:
+            linker.define_func(
+                function.module, function.name, functype_of(function.signature),
+                self.bind(function),
+            )
+        self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
+        exports = self.instance.exports(self.store)
+        self.exports = exports
+        self.memory = next(
+            (exports[e.name] for e in module.exports if e.kind == "memory"), None
+        )
+
+    def bind(self, function: HostFunction):
+        def callback(*args: Value) -> object:
+            results = function.callback(self, *args)
+            if not results:
+                return None
+            return results[0] if len(results) == 1 else list(results)
+
+        return callback
+
+    def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
+        func = self.exports[name]
+        result = self.guarded(lambda: func(self.store, *args), name)
+        if result is None:
+            return ()
+        return tuple(result) if isinstance(result, list) else (result,)
+
+    def guarded(self, action, where: str):
+        """Run a guest action, turning wasmtime's exceptions into wasmcall's."""
+        try:
+            return action()
+        except wasmtime.ExitTrap as exit_trap:
+            raise GuestExitError(
+                f"guest exited with code {exit_trap.code} during {where!r}", exit_trap.code
+            ) from None
+        except wasmtime.Trap as trap:
+            raise self.translate_trap(trap, where) from None
+        except wasmtime.WasmtimeError as error:
+            if where == "start":
+                raise LoadError(f"could not instantiate the module: {first_line(error)}") from None
+            raise TrapError(f"{where}: {first_line(error)}") from None
+
+    def translate_trap(self, trap: wasmtime.Trap, where: str) -> Exception:
+        code = trap.trap_code
+        if code == wasmtime.TrapCode.OUT_OF_FUEL:
+            return LimitExceededError(limit_message("fuel", self.limits))
+        if code == wasmtime.TrapCode.INTERRUPT:
+            return LimitExceededError(limit_message("timeout", self.limits))
+        message = trap.message
+        reason = TRAP_REASON.search(message)
+        frame = TRAP_FRAME.search(message)
+        function = re.sub(r"<wasm function (\d+)>", r"func[\1]", frame.group(1)) if frame else None
+        return TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
+
+    def memory_size(self) -> int:
+        return 0 if self.memory is None else self.memory.data_len(self.store)
+
+    def _view(self, ptr: int, length: int) -> memoryview:
+        base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
+        return memoryview((ctypes.c_ubyte * length).from_address(base + ptr)).cast("B")
+
+    def close(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

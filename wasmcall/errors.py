@@ -1,0 +1,124 @@
+"""Typed errors, each carrying the exit code the CLI promises for it.
+
+The library raises these and never prints; ``cli.py`` is the single place that
+turns one into a message line and an exit code (see docs/exit-codes.md).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes documented in docs/exit-codes.md; scripts depend on them."""
+
+    OK = 0
+    EXPECTATION_FAILED = 1
+    USAGE = 2
+    GUEST_FAILED = 3
+    LOAD_FAILED = 4
+    INTERRUPTED = 130
+
+
+class WasmcallError(Exception):
+    """Base of every error wasmcall raises on purpose.
+
+    ``kind`` is the stable machine-readable name used in the JSON error envelope.
+    """
+
+    exit_code: ExitCode = ExitCode.USAGE
+    kind: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(WasmcallError):
+    """The command line or the library call asked for something impossible."""
+
+    kind = "usage"
+
+
+class ArgumentValueError(UsageError):
+    """A value given for an argument does not parse or is out of range."""
+
+    kind = "argument"
+
+
+class SignatureMismatchError(UsageError):
+    """The arguments do not fit the export's parameters."""
+
+    kind = "signature"
+
+
+class UnknownExportError(UsageError):
+    """The module has no function export of the requested name."""
+
+    kind = "unknown-export"
+
+
+class EngineUnavailableError(UsageError):
+    """The requested engine cannot be imported on this Python."""
+
+    kind = "engine-unavailable"
+
+
+class ConventionError(UsageError):
+    """The guest lacks what the requested marshalling needs (e.g. an allocator)."""
+
+    kind = "convention"
+
+
+class LoadError(WasmcallError):
+    """The module could not be read, validated, compiled or linked."""
+
+    exit_code = ExitCode.LOAD_FAILED
+    kind = "load"
+
+
+class GuestError(WasmcallError):
+    """The guest failed while wasmcall ran it."""
+
+    exit_code = ExitCode.GUEST_FAILED
+    kind = "guest"
+
+
+class TrapError(GuestError):
+    """The guest trapped (unreachable, division by zero, stack overflow, ...)."""
+
+    kind = "trap"
+
+
+class LimitExceededError(GuestError):
+    """The guest hit a limit wasmcall imposed: fuel, time or memory."""
+
+    kind = "limit"
+
+
+class GuestExitError(GuestError):
+    """The guest called WASI ``proc_exit`` during the call."""
+
+    kind = "exit"
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class OutOfBoundsError(GuestError):
+    """The guest handed back a pointer/length that lies outside its memory."""
+
+    kind = "bounds"
+
+
+class ExpectationError(WasmcallError):
+    """An ``--expect`` check did not hold; ``detail`` shows what differs."""
+
+    exit_code = ExitCode.EXPECTATION_FAILED
+    kind = "expect"
+
+    def __init__(self, message: str, expected: str, actual: str) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual

@@ -1,0 +1,38 @@
+"""Read a module file as wasm bytes or WAT text, before any engine is involved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+from wasmcall.errors import LoadError, UsageError
+
+WASM_MAGIC = b"\0asm"
+
+
+def read_module(path: Union[str, Path]) -> Union[bytes, str]:
+    """Return wasm bytes, or WAT text (which both engines compile from a str).
+
+    A missing file is a usage error (exit 2, like any bad path); a file that is
+    neither wasm nor WAT is a load error (exit 4).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a module") from None
+    except OSError as error:
+        raise UsageError(f"{path}: {error.strerror}") from None
+    if data.startswith(WASM_MAGIC):
+        return data
+    if not data.strip():
+        raise LoadError(f"{path}: empty file, not a wasm module")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError(f"{path}: not a wasm module (no \\0asm header) and not WAT text") from None
+    if path.suffix != ".wat" and not text.lstrip().startswith(("(", ";;")):
+        raise LoadError(f"{path}: not a wasm module (no \\0asm header) and not WAT text")
+    return text
