@@ -177,7 +177,7 @@ def call(
         metavar="EXPORT", help="The function export to call.", show_default=False,
     )],
     values: Annotated[Values, typer.Argument(
-        metavar="[VALUES]...",
+        metavar="VALUES",
         help="Plain numbers, typed by the export's signature (instead of --i32 and friends).",
         show_default=False,
     )] = None,
