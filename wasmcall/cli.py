@@ -22,7 +22,7 @@ from wasmcall.arguments import ArgKind, Argument, parse_argument
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
-from wasmcall.engines.base import Limits
+from wasmcall.engines.base import DirGrant, Limits, WasiSettings
 from wasmcall.errors import ExitCode, ExpectationError, UsageError, WasmcallError
 from wasmcall.limits import parse_size, parse_timeout
 
@@ -31,6 +31,7 @@ ARGUMENT_PANEL = "Arguments, in order"
 RESULT_PANEL = "Result"
 OUTPUT_PANEL = "Output and checks"
 GUEST_PANEL = "Guest and engine"
+WASI_PANEL = "WASI capabilities (none unless granted)"
 
 
 class EngineName(str, Enum):
@@ -114,6 +115,24 @@ def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
     if not target.isdigit():
         raise UsageError(f"--ret-len {text!r}: expected a byte count N or @K (argument K's length)")
     return (None, int(target)) if text.startswith("@") else (int(target), None)
+
+
+def parse_wasi_grants(dirs: list[str], rw_dirs: list[str], env: list[str]) -> WasiSettings:
+    """``--dir HOST[::GUEST]``, ``--dir-rw ...`` and ``--env KEY=VALUE`` into WASI settings."""
+    grants = []
+    for text, writable in [(d, False) for d in dirs] + [(d, True) for d in rw_dirs]:
+        host, _, guest = text.partition("::")
+        flag = "--dir-rw" if writable else "--dir"
+        if not os.path.isdir(host):
+            raise UsageError(f"{flag} {text!r}: {host!r} is not a directory")
+        grants.append(DirGrant(host, guest or host, writable))
+    pairs = []
+    for text in env:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env {text!r}: expected KEY=VALUE")
+        pairs.append((key, value))
+    return WasiSettings(env=tuple(pairs), dirs=tuple(grants))
 
 
 def output_mode(json_output: bool, raw: bool) -> str:
@@ -234,6 +253,21 @@ def call(
     max_memory: Annotated[Text, option(
         "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
     )] = None,
+    dirs: Annotated[Values, option(
+        "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
+        "HOST[::GUEST]", show_default=False,
+    )] = None,
+    rw_dirs: Annotated[Values, option(
+        "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
+        show_default=False,
+    )] = None,
+    env: Annotated[Values, option(
+        "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE",
+        show_default=False,
+    )] = None,
+    stub_imports: Annotated[bool, option(
+        "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
+    )] = False,
 ) -> None:
     """Call EXPORT in MODULE and show its result.
 
@@ -264,6 +298,8 @@ def call(
             result=ResultSpec(ret, length, packed_order),
             result_length_of=length_of,
             convention=convention.value if convention else None,
+            wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
+            stub_imports=stub_imports,
             alloc=alloc,
             free=free,
             free_inputs=free_inputs,

@@ -39,6 +39,8 @@ class CallResult:
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
+    stdout: Optional[bytes] = None
+    stderr: Optional[bytes] = None
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,25 @@ def envelope(result: CallResult) -> dict[str, Any]:
             "ptr": data.ptr, "len": data.length, "hex": data.data.hex(), "text": data.text,
         },
         "elapsed_ms": round(result.elapsed_ms, 3),
+        **guest_output_fields(result),
     }
+
+
+def guest_output_fields(result: CallResult) -> dict[str, str]:
+    """A WASI guest's stdout and stderr, decoded leniently; absent for guests without WASI."""
+    if result.stdout is None or result.stderr is None:
+        return {}
+    return {
+        "stdout": result.stdout.decode("utf-8", errors="replace"),
+        "stderr": result.stderr.decode("utf-8", errors="replace"),
+    }
+
+
+def write_guest_output(result: CallResult, stream: IO[str], escape: bool) -> None:
+    """Show what a WASI guest printed on wasmcall's stderr, labelled, never mixed with the result."""
+    for name, text in guest_output_fields(result).items():
+        for line in text.splitlines():
+            stream.write(f"[guest {name}] {escape_controls(line) if escape else line}\n")
 
 
 def error_envelope(error: WasmcallError) -> dict[str, Any]:
@@ -149,6 +167,8 @@ def show_result(
     """Render for ``mode``: ``json``, ``raw``, ``rich`` or ``plain``."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if mode != "json":
+        write_guest_output(result, stderr, escape=mode == "rich")
     if mode == "json":
         write_json(envelope(result), stdout)
     elif mode == "raw":

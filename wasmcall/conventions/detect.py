@@ -18,6 +18,7 @@ from wasmcall.errors import ConventionError
 class Convention(str, Enum):
     """Guest conventions, most specific first: detection takes the first match."""
 
+    ASSEMBLYSCRIPT = "assemblyscript"
     WASM_BINDGEN = "wasm-bindgen"
     CANONICAL = "canonical"
     ALLOC = "alloc"
@@ -34,6 +35,7 @@ class Rule:
 
 
 RULES = {
+    Convention.ASSEMBLYSCRIPT: Rule(("__new",), ("__unpin",)),
     Convention.WASM_BINDGEN: Rule(("__wbindgen_malloc",), ("__wbindgen_free",)),
     Convention.CANONICAL: Rule(("cabi_realloc", "cm32p2_realloc"), ()),
     Convention.ALLOC: Rule(("alloc", "allocate"), ("dealloc", "deallocate")),
@@ -62,6 +64,10 @@ def match_rule(module: CompiledModule, convention: Convention) -> Optional[Detec
     rule = RULES[convention]
     alloc_name = first_function(module, rule.alloc_names)
     if alloc_name is None:
+        return None
+    if convention is Convention.ASSEMBLYSCRIPT and not all(
+        module.function(name) for name in ("__new", "__pin", "__unpin")
+    ):
         return None
     return Detection(convention, alloc_name, first_function(module, rule.free_names))
 

@@ -25,6 +25,7 @@ class BufferStyle(str, Enum):
 
     PTR_LEN = "ptr-len"
     CSTR = "cstr"
+    MANAGED = "managed"
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,27 @@ def type_plain_values(name: str, signature: Signature, texts: Sequence[str]) -> 
     return arguments
 
 
+def params_needed(arguments: Sequence[Argument]) -> int:
+    """How many params the arguments fill when each buffer is a (ptr, len) pair."""
+    return sum(1 if isinstance(a, ScalarArg) else 2 for a in arguments)
+
+
 def plan_buffers(
-    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int
+    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int, managed: bool = False
 ) -> BufferStyle:
     """Decide the buffer style from param counts and check every param's type.
 
-    ``reserved`` params at the front belong to the host (the out-pointer).
+    ``reserved`` params at the front belong to the host (the out-pointer);
+    ``managed`` buffers (AssemblyScript objects) take one param each.
     """
     available = len(signature.params) - reserved
     scalars = sum(isinstance(a, ScalarArg) for a in arguments)
     buffers = len(arguments) - scalars
-    if scalars + 2 * buffers == available:
+    if managed:
+        if scalars + buffers != available:
+            raise mismatch(name, signature, arguments, reserved, "wrong number of arguments")
+        style = BufferStyle.MANAGED
+    elif scalars + 2 * buffers == available:
         style = BufferStyle.PTR_LEN
     elif buffers and scalars + buffers == available:
         style = BufferStyle.CSTR

@@ -93,10 +93,37 @@ class HostFunction:
 
 
 @dataclass(frozen=True)
+class DirGrant:
+    """A host directory made visible to a WASI guest, read-only unless ``writable``."""
+
+    host: str
+    guest: str
+    writable: bool = False
+
+
+@dataclass(frozen=True)
+class WasiSettings:
+    """WASI capabilities: nothing unless granted (no dirs, no env, argv = the module name)."""
+
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    dirs: tuple[DirGrant, ...] = ()
+
+
+@dataclass(frozen=True)
 class Linking:
-    """Everything the host provides to the module's imports."""
+    """Everything the host provides to the module's imports; ``wasi`` None means no WASI."""
 
     functions: Sequence[HostFunction] = field(default_factory=tuple)
+    wasi: Optional[WasiSettings] = None
+
+
+@dataclass(frozen=True)
+class GuestOutput:
+    """What a WASI guest wrote to its stdout and stderr."""
+
+    stdout: bytes
+    stderr: bytes
 
 
 def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
@@ -139,6 +166,10 @@ class Instance(ABC):
     def write(self, ptr: int, data: bytes, what: str = "argument") -> None:
         """Copy bytes into guest memory in one bulk operation, bounds-checked."""
         self.view(ptr, len(data), what)[:] = data
+
+    def output(self) -> Optional[GuestOutput]:
+        """What a WASI guest wrote so far; None when the guest has no WASI."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Release what the run holds beyond the instance itself (timers, files)."""

@@ -16,6 +16,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GuestOutput,
     HostFunction,
     ImportInfo,
     Instance,
@@ -24,9 +25,11 @@ from wasmcall.engines.base import (
     MemoryLimits,
     Signature,
     Value,
+    WasiSettings,
 )
+from wasmcall.engines.capture import OutputFiles
 from wasmcall.engines.traps import describe_trap, truncate
-from wasmcall.errors import EngineUnavailableError, LoadError, TrapError, UsageError
+from wasmcall.errors import EngineUnavailableError, GuestExitError, LoadError, TrapError, UsageError
 
 try:
     import wasmer
@@ -45,6 +48,7 @@ WASMER_TYPES = {
     "f32": wasmer.Type.F32,
     "f64": wasmer.Type.F64,
 }
+EXIT = re.compile(r"WASI exited with code: (\d+)")
 FRAME = re.compile(r"^\s*at (\S+) \(<module>\[(\d+)\]", re.MULTILINE)
 
 
@@ -112,6 +116,11 @@ class WasmerModule(CompiledModule):
 
 class WasmerInstance(Instance):
     def __init__(self, module: WasmerModule, linking: Linking) -> None:
+        self.captured: Optional[OutputFiles] = None
+        imports = wasmer.ImportObject()
+        if linking.wasi is not None:
+            self.captured = OutputFiles()
+            imports = wasi_imports(module, linking.wasi)
         namespaces: dict[str, dict[str, Any]] = {}
         for function in linking.functions:
             functype = wasmer.FunctionType(
@@ -121,7 +130,6 @@ class WasmerInstance(Instance):
             namespaces.setdefault(function.module, {})[function.name] = wasmer.Function(
                 module.engine.store, self.bind(function), functype
             )
-        imports = wasmer.ImportObject()
         for namespace, functions in namespaces.items():
             imports.register(namespace, functions)
         self.instance = self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
@@ -155,6 +163,12 @@ class WasmerInstance(Instance):
             text = str(error)
             if where == "start" and "Error while importing" in text:
                 raise LoadError(f"could not link the module: {first_line(error)}") from None
+            exit_code = EXIT.search(text)
+            if exit_code:
+                code = int(exit_code.group(1))
+                if code == 0 and where != "start":
+                    return None
+                raise GuestExitError(f"guest exited with code {code} during {where!r}", code) from None
             frame = FRAME.search(text)
             function = None
             if frame:
@@ -167,6 +181,33 @@ class WasmerInstance(Instance):
 
     def _view(self, ptr: int, length: int) -> memoryview:
         return memoryview(self.memory.buffer)[ptr:ptr + length]
+
+    def output(self) -> Optional[GuestOutput]:
+        return None if self.captured is None else self.captured.read()
+
+    def close(self) -> None:
+        if self.captured is not None:
+            self.captured.remove()
+
+
+def wasi_imports(module: WasmerModule, settings: WasiSettings) -> Any:
+    """WASI imports granting only arguments and environment variables.
+
+    Directory grants are refused: wasmer's WASI was seen letting a guest open
+    absolute host paths outside a granted directory.
+    """
+    if settings.dirs:
+        raise UsageError(
+            "engine 'wasmer' cannot grant directories safely (its WASI lets a guest open host "
+            "paths outside the granted directory); use --engine wasmtime for --dir"
+        )
+    builder = wasmer.wasi.StateBuilder(settings.args[0] if settings.args else "guest")
+    if len(settings.args) > 1:
+        builder.arguments(list(settings.args[1:]))
+    if settings.env:
+        builder.environments(dict(settings.env))
+    version = wasmer.wasi.get_version(module.module, strict=False)
+    return builder.finalize().generate_import_object(module.engine.store, version)
 
 
 def first_line(error: BaseException) -> str:

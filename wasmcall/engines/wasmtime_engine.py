@@ -15,6 +15,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GuestOutput,
     HostFunction,
     ImportInfo,
     Instance,
@@ -23,7 +24,9 @@ from wasmcall.engines.base import (
     MemoryLimits,
     Signature,
     Value,
+    WasiSettings,
 )
+from wasmcall.engines.capture import OutputFiles
 from wasmcall.engines.traps import describe_trap, limit_message
 from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
 
@@ -117,6 +120,11 @@ class WasmtimeInstance(Instance):
             self.timer.daemon = True
             self.timer.start()
         linker = wasmtime.Linker(module.engine.runtime)
+        self.captured: Optional[OutputFiles] = None
+        if linking.wasi is not None:
+            self.captured = OutputFiles()
+            linker.define_wasi()
+            self.store.set_wasi(wasi_config(linking.wasi, self.captured))
         for function in linking.functions:
             linker.define_func(
                 function.module, function.name, functype_of(function.signature),
@@ -150,6 +158,8 @@ class WasmtimeInstance(Instance):
         try:
             return action()
         except wasmtime.ExitTrap as exit_trap:
+            if exit_trap.code == 0 and where != "start":
+                return None
             raise GuestExitError(
                 f"guest exited with code {exit_trap.code} during {where!r}", exit_trap.code
             ) from None
@@ -179,9 +189,26 @@ class WasmtimeInstance(Instance):
         base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
         return memoryview((ctypes.c_ubyte * length).from_address(base + ptr)).cast("B")
 
+    def output(self) -> Optional[GuestOutput]:
+        return None if self.captured is None else self.captured.read()
+
     def close(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
+        if self.captured is not None:
+            self.captured.remove()
+
+
+def wasi_config(settings: WasiSettings, captured: OutputFiles) -> wasmtime.WasiConfig:
+    """Grant exactly what the user asked for; WasiConfig starts with nothing."""
+    config = wasmtime.WasiConfig()
+    config.argv = list(settings.args)
+    config.env = [list(pair) for pair in settings.env]
+    for grant in settings.dirs:
+        config.preopen_dir(grant.host, grant.guest, fs_mutable=grant.writable)
+    config.stdout_file = captured.stdout
+    config.stderr_file = captured.stderr
+    return config
 
 
 def first_line(error: BaseException) -> str:
