@@ -11,8 +11,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from wasmcall.engines.base import GuestOutput
 
@@ -26,6 +24,7 @@ class OutputFiles:
         self.stderr = os.path.join(self.directory, "stderr")
         for path in (self.stdout, self.stderr):
             open(path, "wb").close()
+        self.saved: list[int] = []
 
     def read(self) -> GuestOutput:
         with open(self.stdout, "rb") as out, open(self.stderr, "rb") as err:
@@ -34,19 +33,24 @@ class OutputFiles:
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    @contextmanager
-    def redirect_descriptors(self) -> Iterator[None]:
-        """Point file descriptors 1 and 2 at the files while native code writes to them."""
+    def redirect_descriptors(self) -> None:
+        """Point file descriptors 1 and 2 at the files until ``restore_descriptors``.
+
+        wasmer's WASI binds the process's descriptors when its environment is
+        built, so the redirection must span the instance's whole life.
+        """
         sys.stdout.flush()
         sys.stderr.flush()
-        saved = [os.dup(1), os.dup(2)]
-        targets = [os.open(path, os.O_WRONLY | os.O_APPEND) for path in (self.stdout, self.stderr)]
-        try:
-            os.dup2(targets[0], 1)
-            os.dup2(targets[1], 2)
-            yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for descriptor in saved + targets:
-                os.close(descriptor)
+        self.saved = [os.dup(1), os.dup(2)]
+        for descriptor, path in ((1, self.stdout), (2, self.stderr)):
+            target = os.open(path, os.O_WRONLY | os.O_APPEND)
+            os.dup2(target, descriptor)
+            os.close(target)
+
+    def restore_descriptors(self) -> None:
+        if not self.saved:
+            return
+        for descriptor, saved in zip((1, 2), self.saved, strict=True):
+            os.dup2(saved, descriptor)
+            os.close(saved)
+        self.saved = []

@@ -117,9 +117,26 @@ class WasmerModule(CompiledModule):
 class WasmerInstance(Instance):
     def __init__(self, module: WasmerModule, linking: Linking) -> None:
         self.captured: Optional[OutputFiles] = None
+        try:
+            self.instance = self.link(module, linking)
+        except BaseException:
+            self.close()
+            raise
+        self.memory = next(
+            (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
+            None,
+        )
+
+    def link(self, module: WasmerModule, linking: Linking) -> Any:
         imports = wasmer.ImportObject()
         if linking.wasi is not None:
+            if linking.wasi.dirs:
+                raise UsageError(
+                    "engine 'wasmer' cannot grant directories safely (its WASI lets a guest open "
+                    "host paths outside the granted directory); use --engine wasmtime for --dir"
+                )
             self.captured = OutputFiles()
+            self.captured.redirect_descriptors()
             imports = wasi_imports(module, linking.wasi)
         namespaces: dict[str, dict[str, Any]] = {}
         for function in linking.functions:
@@ -132,11 +149,7 @@ class WasmerInstance(Instance):
             )
         for namespace, functions in namespaces.items():
             imports.register(namespace, functions)
-        self.instance = self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
-        self.memory = next(
-            (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
-            None,
-        )
+        return self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
 
     def bind(self, function: HostFunction):
         def callback(*args: Value) -> object:
@@ -187,20 +200,16 @@ class WasmerInstance(Instance):
 
     def close(self) -> None:
         if self.captured is not None:
+            self.captured.restore_descriptors()
             self.captured.remove()
 
 
 def wasi_imports(module: WasmerModule, settings: WasiSettings) -> Any:
     """WASI imports granting only arguments and environment variables.
 
-    Directory grants are refused: wasmer's WASI was seen letting a guest open
-    absolute host paths outside a granted directory.
+    Directory grants are refused before this (see ``link``): wasmer's WASI
+    was seen letting a guest open absolute host paths outside a granted directory.
     """
-    if settings.dirs:
-        raise UsageError(
-            "engine 'wasmer' cannot grant directories safely (its WASI lets a guest open host "
-            "paths outside the granted directory); use --engine wasmtime for --dir"
-        )
     builder = wasmer.wasi.StateBuilder(settings.args[0] if settings.args else "guest")
     if len(settings.args) > 1:
         builder.arguments(list(settings.args[1:]))
