@@ -31,9 +31,10 @@ from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, 
 from wasmcall.engines import DEFAULT_ENGINE, load_engine
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, Signature, Value, WasiSettings
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
-from wasmcall.linking import ImportOptions, build_linking
-from wasmcall.modules import read_module
+from wasmcall.linking import ImportOptions, build_linking, is_wasi
+from wasmcall.modules import has_start_function, read_module
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
+from wasmcall.suggest import is_runtime_export, suggest_arguments
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -127,8 +128,14 @@ def call(
 
 def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> ModuleReport:
     """Describe a module's exports, imports, memories and detected convention."""
-    compiled = compile_module(module, engine, Limits())
+    source = read_module(module)
+    compiled = load_engine(engine).compile(source, str(module))
     detection = detect_convention(compiled)
+    suggestions = tuple(
+        (e.name, " ".join(suggest_arguments(e.signature, detection.convention)))
+        for e in compiled.exports
+        if e.kind == "func" and e.signature is not None and not is_runtime_export(e.name)
+    )
     return ModuleReport(
         module=str(module),
         engine=engine,
@@ -137,7 +144,10 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Module
         memories=tuple(e.memory for e in compiled.exports if e.memory is not None),
         convention=detection.convention.value,
         evidence=detection.evidence,
-        wasi=any(i.module.startswith("wasi_") for i in compiled.imports),
+        wasi=any(is_wasi(i) for i in compiled.imports),
+        start=has_start_function(source),
+        initialize=compiled.function("_initialize") is not None,
+        suggestions=suggestions,
     )
 
 

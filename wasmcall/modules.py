@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Union
 
 from wasmcall.errors import LoadError, UsageError
 
 WASM_MAGIC = b"\0asm"
+START_SECTION = 8
 
 
 def read_module(path: Union[str, Path]) -> Union[bytes, str]:
@@ -36,3 +38,30 @@ def read_module(path: Union[str, Path]) -> Union[bytes, str]:
     if path.suffix != ".wat" and not text.lstrip().startswith(("(", ";;")):
         raise LoadError(f"{path}: not a wasm module (no \\0asm header) and not WAT text")
     return text
+
+
+def has_start_function(source: Union[bytes, str]) -> bool:
+    """Whether the module declares a start function (section 8), which runs at instantiation."""
+    if isinstance(source, str):
+        return re.search(r"\(\s*start\b", source) is not None
+    offset = 8
+    while offset < len(source):
+        section_id = source[offset]
+        size, offset = read_leb128(source, offset + 1)
+        if section_id == START_SECTION:
+            return True
+        offset += size
+    return False
+
+
+def read_leb128(data: bytes, offset: int) -> tuple[int, int]:
+    """An unsigned LEB128 number and the offset after it."""
+    value = shift = 0
+    while offset < len(data):
+        byte = data[offset]
+        offset += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, offset

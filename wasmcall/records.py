@@ -55,3 +55,7 @@ class ModuleReport:
     convention: str
     evidence: tuple[str, ...]
     wasi: bool
+    start: bool
+    initialize: bool
+    suggestions: tuple[tuple[str, str], ...]
+    """(export, suggested arguments) for the exports people call by hand."""

@@ -15,6 +15,7 @@ from typing import IO, Any, Optional
 
 from wasmcall.errors import ExpectationError, WasmcallError
 from wasmcall.records import CallResult, ModuleReport
+from wasmcall.suggest import command_line
 from wasmcall.values import format_value, json_value
 
 ENVELOPE_VERSION = 1
@@ -66,6 +67,8 @@ def error_envelope(error: WasmcallError) -> dict[str, Any]:
 
 
 def report_envelope(report: ModuleReport) -> dict[str, Any]:
+    """``inspect --json``: DESIGN.md's shape plus evidence, start and suggested calls."""
+    suggestions = dict(report.suggestions)
     return {
         "wasmcall": ENVELOPE_VERSION,
         "module": report.module,
@@ -74,13 +77,24 @@ def report_envelope(report: ModuleReport) -> dict[str, Any]:
                 "name": e.name, "kind": e.kind,
                 "params": list(e.signature.params) if e.signature else [],
                 "results": list(e.signature.results) if e.signature else [],
+                **({"call": command_line(report.module, e.name, suggestions[e.name])}
+                   if e.name in suggestions else {}),
             }
             for e in report.exports
         ],
-        "imports": [{"module": i.module, "name": i.name, "kind": i.kind} for i in report.imports],
+        "imports": [
+            {"module": i.module, "name": i.name, "kind": i.kind,
+             **({"params": list(i.signature.params), "results": list(i.signature.results)}
+                if i.signature else {})}
+            for i in report.imports
+        ],
         "memories": [{"min": m.minimum, "max": m.maximum} for m in report.memories],
+        "globals": [e.name for e in report.exports if e.kind == "global"],
         "convention": report.convention,
+        "evidence": list(report.evidence),
         "wasi": report.wasi,
+        "start": report.start,
+        "initialize": report.initialize,
     }
 
 
@@ -187,11 +201,14 @@ def report_lines(report: ModuleReport) -> list[str]:
         f"{m.minimum}..{m.maximum if m.maximum is not None else 'unbounded'} pages"
         for m in report.memories
     ) or "none"
+    startup = [name for name, present in (("start function", report.start),
+                                           ("_initialize", report.initialize)) if present]
     lines = [
         f"module:     {report.module}",
         f"convention: {report.convention}{evidence}",
         f"wasi:       {'yes' if report.wasi else 'no'}",
         f"memories:   {memories}",
+        f"startup:    {', '.join(startup) or 'nothing runs before a call'}",
         "exports:",
     ]
     width = max((len(e.name) for e in report.exports), default=0)
@@ -200,6 +217,9 @@ def report_lines(report: ModuleReport) -> list[str]:
         lines.append(f"  {export.name:<{width}}  {export.kind}{shape}")
     lines.append("imports:" if report.imports else "imports:    none")
     lines.extend(f"  {item.describe()}" for item in report.imports)
+    if report.suggestions:
+        lines.append("try (arguments guessed from the signatures):")
+        lines.extend(f"  {command_line(report.module, name, args)}" for name, args in report.suggestions)
     return lines
 
 
@@ -214,13 +234,20 @@ def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = Non
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=stdout, highlight=False)
-    for line in report_lines(report)[:4]:
+    for line in report_lines(report)[:5]:
         console.print(line, markup=False)
-    exports = Table("export", "kind", "signature", title="exports", title_justify="left")
+    suggestions = dict(report.suggestions)
+    exports = Table(
+        "export", "kind", "signature", "try (arguments guessed)", title="exports", title_justify="left"
+    )
     for export in report.exports:
-        exports.add_row(export.name, export.kind, str(export.signature or ""))
+        exports.add_row(
+            export.name, export.kind, str(export.signature or ""),
+            Text(suggestions.get(export.name, ""), style="dim"),
+        )
     console.print(exports)
     if report.imports:
         imports = Table("module", "name", "kind", title="imports", title_justify="left")
