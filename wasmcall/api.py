@@ -31,6 +31,7 @@ from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, 
 from wasmcall.engines import DEFAULT_ENGINE, load_engine
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, Signature, Value, WasiSettings
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
+from wasmcall.isolation import run_isolated
 from wasmcall.linking import ImportOptions, build_linking, is_wasi
 from wasmcall.modules import has_start_function, read_module
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
@@ -101,6 +102,22 @@ def call(
     options = CallOptions(
         result, result_length_of, convention, alloc, free, free_inputs, keep_result, limits, wasi, stub_imports
     )
+    if engine == "wasmer":
+        return run_isolated(
+            lambda: call_in_process(module, export, arguments, untyped, engine, options), limits
+        )
+    return call_in_process(module, export, arguments, untyped, engine, options)
+
+
+def call_in_process(
+    module: Union[str, Path],
+    export: str,
+    arguments: Sequence[Argument],
+    untyped: Sequence[str],
+    engine: str,
+    options: CallOptions,
+) -> CallResult:
+    """The whole call in this process; wasmer runs it in a killable child (see isolation.py)."""
     compiled = compile_module(module, engine, options.limits)
     plan = make_plan(compiled, export, arguments, untyped, options)
     linking = build_linking(compiled, ImportOptions(wasi_settings(options.wasi, module), options.stub_imports))

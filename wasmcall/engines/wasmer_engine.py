@@ -28,8 +28,15 @@ from wasmcall.engines.base import (
     WasiSettings,
 )
 from wasmcall.engines.capture import OutputFiles
+from wasmcall.engines.memory_cap import cap_memory
 from wasmcall.engines.traps import describe_trap, truncate
-from wasmcall.errors import EngineUnavailableError, GuestExitError, LoadError, TrapError, UsageError
+from wasmcall.errors import (
+    EngineUnavailableError,
+    GuestExitError,
+    LoadError,
+    TrapError,
+    UsageError,
+)
 
 try:
     import wasmer
@@ -73,20 +80,25 @@ class WasmerEngine(Engine):
     name = "wasmer"
 
     def __init__(self, limits: Limits = Limits()) -> None:
-        unsupported = [
-            flag for flag, value in
-            (("--timeout", limits.timeout), ("--fuel", limits.fuel), ("--max-memory", limits.max_memory))
-            if value is not None
-        ]
-        if unsupported:
+        """Refuse fuel, which nothing outside the engine can meter.
+
+        Deadlines are enforced around this engine, by running the call in a
+        child process (wasmcall.isolation); the memory cap by lowering the
+        module's declared maximum before compiling (memory_cap.py).
+        """
+        if limits.fuel is not None:
             raise UsageError(
-                f"engine 'wasmer' cannot enforce {', '.join(unsupported)}: its Python API has "
-                "no fuel, deadline or memory limit; use --engine wasmtime"
+                "engine 'wasmer' cannot meter --fuel (its Python API counts no instructions); "
+                "use --engine wasmtime, or --timeout to bound the run by time"
             )
+        self.max_memory = limits.max_memory
         self.store = wasmer.Store(wasmer.engine.Universal(wasmer_compiler_cranelift.Compiler))
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
+            if self.max_memory is not None:
+                binary = wasmer.wat2wasm(source) if isinstance(source, str) else source
+                source = cap_memory(bytes(binary), self.max_memory)
             module = wasmer.Module(self.store, source)
         except (RuntimeError, TypeError, ValueError) as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
@@ -111,11 +123,12 @@ class WasmerModule(CompiledModule):
         return ImportInfo(item.module, item.name, kind, signature)
 
     def instantiate(self, linking: Linking, limits: Limits) -> Instance:
-        return WasmerInstance(self, linking)
+        return WasmerInstance(self, linking, limits)
 
 
 class WasmerInstance(Instance):
-    def __init__(self, module: WasmerModule, linking: Linking) -> None:
+    def __init__(self, module: WasmerModule, linking: Linking, limits: Limits) -> None:
+        self.limits = limits
         self.captured: Optional[OutputFiles] = None
         try:
             self.instance = self.link(module, linking)

@@ -175,6 +175,10 @@ class WasmtimeInstance(Instance):
         except wasmtime.Trap as trap:
             raise self.translate_trap(trap, where) from None
         except wasmtime.WasmtimeError as error:
+            if where == "start" and self.limits.max_memory is not None and "exceeds memory limits" in str(error):
+                raise LimitExceededError(
+                    f"{limit_message('memory', self.limits)}: {first_line(error)}"
+                ) from None
             if where == "start":
                 raise LoadError(f"could not instantiate the module: {first_line(error)}") from None
             raise TrapError(f"{where}: {first_line(error)}") from None
