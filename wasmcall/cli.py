@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -23,9 +24,11 @@ from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
 from wasmcall.engines.base import DirGrant, Limits, WasiSettings
-from wasmcall.errors import ExitCode, ExpectationError, UsageError, WasmcallError
+from wasmcall.errors import CallInterruptedError, ExitCode, ExpectationError, UsageError, WasmcallError
 from wasmcall.limits import parse_size, parse_timeout
 
+T = TypeVar("T")
+WORKER_POLL_SECONDS = 0.05
 ORDER_KEY = "wasmcall.argument_order"
 ARGUMENT_PANEL = "Arguments, in order"
 RESULT_PANEL = "Result"
@@ -133,6 +136,41 @@ def parse_wasi_grants(dirs: list[str], rw_dirs: list[str], env: list[str]) -> Wa
             raise UsageError(f"--env {text!r}: expected KEY=VALUE")
         pairs.append((key, value))
     return WasiSettings(env=tuple(pairs), dirs=tuple(grants))
+
+
+def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
+    """Run a guest so that Ctrl-C stops it at once.
+
+    wasmtime runs the guest in native code on the calling thread, where a
+    KeyboardInterrupt waits until the guest returns; on a worker thread the
+    main thread stays free to take it. (wasmer calls already wait in an
+    interruptible select on a child process, and forking from a worker
+    thread is unsafe, so they run here.)
+    """
+    try:
+        if not in_worker:
+            return action()
+        return run_on_worker(action)
+    except KeyboardInterrupt:
+        raise CallInterruptedError("interrupted: the guest was stopped") from None
+
+
+def run_on_worker(action: Callable[[], T]) -> T:
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="wasmcall-guest", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(WORKER_POLL_SECONDS)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def output_mode(json_output: bool, raw: bool) -> str:
@@ -289,7 +327,7 @@ def call(
         if values and pairs:
             raise UsageError("plain VALUES cannot be mixed with typed argument options")
         length, length_of = parse_ret_len(ret_len)
-        result = api.call(
+        result = run_interruptibly(engine is EngineName.WASMTIME, lambda: api.call(
             module,
             export,
             parse_arguments(pairs),
@@ -309,7 +347,7 @@ def call(
                 fuel=fuel,
                 max_memory=parse_size(max_memory) if max_memory is not None else None,
             ),
-        )
+        ))
         show_result(result, mode)
         check_expectations(result, expect, expect_hex)
 

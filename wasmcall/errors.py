@@ -112,6 +112,13 @@ class OutOfBoundsError(GuestError):
     kind = "bounds"
 
 
+class CallInterruptedError(WasmcallError):
+    """The user pressed Ctrl-C while the guest ran; the guest was stopped."""
+
+    exit_code = ExitCode.INTERRUPTED
+    kind = "interrupted"
+
+
 class ExpectationError(WasmcallError):
     """An ``--expect`` check did not hold; ``detail`` shows what differs."""
 
