@@ -244,7 +244,9 @@ def test_raw_output_keeps_escapes(engine: str, cli: Callable, wat_file: Callable
     assert (outcome.code, outcome.raw) == (0, b"\x1b[2J\x1b]0;owned\x07text")
 
 
-def test_input_file_is_only_read(engine: str, cli: Callable, wat_file: Callable[[str, str], Path], tmp_path: Path) -> None:
+def test_input_file_is_only_read(
+    engine: str, cli: Callable, wat_file: Callable[[str, str], Path], tmp_path: Path
+) -> None:
     """Nothing the user gave is changed: the input file keeps its bytes and its mtime."""
     data = tmp_path / "input.bin"
     data.write_bytes(bytes(range(256)))
