@@ -368,6 +368,18 @@ def inspect(
         show_report(report, "json" if json_output else ("rich" if sys.stdout.isatty() else "plain"))
 
 
+def report_internal_error(error: Exception, argv: list[str]) -> int:
+    """A bug in wasmcall, not in the guest or the input: one line, exit 70, traceback on request."""
+    if wants_traceback("--traceback" in argv):
+        raise error
+    typer.echo(
+        f"wasmcall: internal error: {type(error).__name__}: {error} "
+        "(a bug in wasmcall; --traceback or WASMCALL_TRACEBACK=1 shows where)",
+        err=True,
+    )
+    return ExitCode.INTERNAL_ERROR
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app and return its exit code.
 
@@ -381,7 +393,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return ExitCode.INTERRUPTED
     except Exception as error:
         if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
-            raise
+            return report_internal_error(error, sys.argv[1:] if argv is None else argv)
         command = getattr(getattr(error, "ctx", None), "command_path", "wasmcall")
         typer.echo(f"wasmcall: error: {error.format_message()} (see '{command} --help')", err=True)
         return int(error.exit_code)

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     GUEST_FAILED = 3
     LOAD_FAILED = 4
+    INTERNAL_ERROR = 70
     INTERRUPTED = 130
 
 

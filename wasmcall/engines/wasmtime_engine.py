@@ -87,7 +87,8 @@ class WasmtimeEngine(Engine):
 
     def __init__(self, limits: Limits = Limits()) -> None:
         config = wasmtime.Config()
-        config.cache = cache_enabled()
+        if cache_enabled():
+            config.cache = True
         config.consume_fuel = limits.fuel is not None
         config.epoch_interruption = limits.timeout is not None
         self.runtime = wasmtime.Engine(config)
