@@ -133,19 +133,28 @@ def parse_float(kind: ArgKind, text: str) -> float:
     """
     cleaned = text.strip()
     try:
-        value = float(cleaned)
+        is_hex = cleaned.lower().lstrip("+-").startswith("0x")
+        value = float.fromhex(cleaned) if is_hex else float(cleaned)
+    except OverflowError:
+        raise ArgumentValueError(f"--{kind.value} {text!r}: out of range") from None
     except ValueError:
-        try:
-            value = float.fromhex(cleaned)
-        except (ValueError, OverflowError):
-            raise ArgumentValueError(f"--{kind.value} {text!r}: not a number") from None
-    if kind is ArgKind.F32 and math.isfinite(value) and abs(value) > F32_MAX:
+        raise ArgumentValueError(f"--{kind.value} {text!r}: not a number") from None
+    if kind is ArgKind.F32 and not fits_f32(value):
         raise ArgumentValueError(
             f"--f32 {text!r}: out of range (largest f32 is {F32_MAX:.9g})"
         )
     if math.isinf(value) and "inf" not in cleaned.lower():
         raise ArgumentValueError(f"--{kind.value} {text!r}: out of range")
     return value
+
+
+def fits_f32(value: float) -> bool:
+    """True when ``value`` rounds to a finite f32 (or is already inf or nan)."""
+    try:
+        struct.pack("<f", value)
+    except OverflowError:
+        return False
+    return True
 
 
 def parse_byte_list(text: str) -> bytes:

@@ -226,7 +226,27 @@ TracebackOpt = Annotated[bool, option(
 )]
 
 
-@app.command(cls=OrderedCommand, no_args_is_help=True)
+def looks_like_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        try:
+            int(token, 0)
+        except ValueError:
+            return False
+    return True
+
+
+def reject_unknown_options(tokens: list[str]) -> None:
+    """Negative numbers are values (``add -7 2``), so click lets unknown dashes through; catch the rest."""
+    for token in tokens:
+        if token.startswith("-") and not looks_like_number(token):
+            raise UsageError(f"No such option: {token} (see 'wasmcall call --help')")
+
+
+@app.command(
+    cls=OrderedCommand, no_args_is_help=True, context_settings={"ignore_unknown_options": True}
+)
 def call(
     ctx: typer.Context,
     module: ModuleArg,
@@ -317,6 +337,7 @@ def call(
         from wasmcall.expect import check_expectations
         from wasmcall.render import show_result
 
+        reject_unknown_options([export, *(values or [])])
         mode = output_mode(json_output, raw)
         given = {
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
@@ -348,6 +369,8 @@ def call(
                 max_memory=parse_size(max_memory) if max_memory is not None else None,
             ),
         ))
+        if mode == "json":
+            check_expectations(result, expect, expect_hex)
         show_result(result, mode)
         check_expectations(result, expect, expect_hex)
 
@@ -366,6 +389,15 @@ def inspect(
 
         report = api.inspect(module, engine=engine.value)
         show_report(report, "json" if json_output else ("rich" if sys.stdout.isatty() else "plain"))
+
+
+def command_path(ctx: Any, argv: list[str]) -> str:
+    """``wasmcall call`` for an error in the call command, even when click gives no context."""
+    path = getattr(ctx, "command_path", None)
+    if path and path != "wasmcall":
+        return str(path)
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    return f"wasmcall {command}" if command in ("call", "inspect") else "wasmcall"
 
 
 def report_internal_error(error: Exception, argv: list[str]) -> int:
@@ -394,7 +426,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except Exception as error:
         if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
             return report_internal_error(error, sys.argv[1:] if argv is None else argv)
-        command = getattr(getattr(error, "ctx", None), "command_path", "wasmcall")
+        command = command_path(getattr(error, "ctx", None), sys.argv[1:] if argv is None else argv)
         typer.echo(f"wasmcall: error: {error.format_message()} (see '{command} --help')", err=True)
         return int(error.exit_code)
     return outcome if isinstance(outcome, int) else ExitCode.OK
