@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -26,19 +27,42 @@ def test_a_bug_in_wasmcall_is_one_line_and_exit_70(
     )
 
 
-def test_traceback_flag_shows_the_real_error(
+def test_traceback_flag_shows_the_real_error_and_keeps_the_exit_code(
     cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(api, "call", broken_call)
-    with pytest.raises(RuntimeError, match="something nobody foresaw"):
-        cli("call", rust_guest, "add", "1", "2", "--traceback")
+    outcome = cli("call", rust_guest, "add", "1", "2", "--traceback")
+    assert outcome.code == 70
+    assert outcome.stderr.startswith("Traceback (most recent call last):\n")
+    assert 'in broken_call\n    raise RuntimeError("something nobody foresaw")' in outcome.stderr
+    assert outcome.stderr.endswith("(a bug in wasmcall; --traceback or WASMCALL_TRACEBACK=1 shows where)\n")
 
 
 def test_traceback_variable_shows_a_library_error(
     cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WASMCALL_TRACEBACK", "1")
-    from wasmcall.errors import UnknownExportError
+    outcome = cli("call", rust_guest, "nope")
+    assert outcome.code == 2
+    assert "wasmcall.errors.UnknownExportError: no function export 'nope'" in outcome.stderr
+    assert outcome.stderr.splitlines()[-1].startswith("wasmcall: error: no function export 'nope'")
 
-    with pytest.raises(UnknownExportError):
-        cli("call", rust_guest, "nope")
+
+def test_internal_error_with_json_is_an_envelope(
+    cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api, "call", broken_call)
+    outcome = cli("call", rust_guest, "add", "1", "2", "--json")
+    assert outcome.code == 70
+    assert json.loads(outcome.stdout) == {
+        "wasmcall": 1,
+        "error": {"kind": "internal", "message": "RuntimeError: something nobody foresaw", "exit_code": 70},
+    }
+
+
+def test_parse_errors_with_json_are_envelopes(cli: Callable, rust_guest: object) -> None:
+    outcome = cli("call", rust_guest, "add", "--ret", "sideways", "--json")
+    assert outcome.code == 2
+    error = json.loads(outcome.stdout)["error"]
+    assert (error["kind"], error["exit_code"]) == ("usage", 2)
+    assert error["message"].startswith("Invalid value for '--ret': 'sideways' is not one of")

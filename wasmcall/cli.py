@@ -194,17 +194,29 @@ def error_boundary(json_output: bool, traceback: bool) -> Iterator[None]:
         yield
     except WasmcallError as error:
         if wants_traceback(traceback):
-            raise
-        from wasmcall.render import error_envelope, write_json
-
-        if json_output:
-            write_json(error_envelope(error), sys.stdout)
-        else:
-            typer.echo(f"wasmcall: error: {error.message}", err=True)
-            if isinstance(error, ExpectationError):
-                typer.echo(f"  expected: {error.expected!r}", err=True)
-                typer.echo(f"  actual:   {error.actual!r}", err=True)
+            print_traceback()
+        report_error(error, json_output)
         raise typer.Exit(int(error.exit_code)) from None
+
+
+def report_error(error: WasmcallError, json_output: bool) -> None:
+    """One line on stderr (two more for an --expect diff), or the JSON error envelope."""
+    from wasmcall.render import error_envelope, write_json
+
+    if json_output:
+        write_json(error_envelope(error), sys.stdout)
+        return
+    typer.echo(f"wasmcall: error: {error.message}", err=True)
+    if isinstance(error, ExpectationError):
+        typer.echo(f"  expected: {error.expected!r}", err=True)
+        typer.echo(f"  actual:   {error.actual!r}", err=True)
+
+
+def print_traceback() -> None:
+    """The real Python traceback, for --traceback; the exit code stays the documented one."""
+    import traceback
+
+    traceback.print_exc()
 
 
 def option(flag: str, help: str, panel: str, metavar: Optional[str] = None, **extra: Any) -> Any:
@@ -400,15 +412,22 @@ def command_path(ctx: Any, argv: list[str]) -> str:
     return f"wasmcall {command}" if command in ("call", "inspect") else "wasmcall"
 
 
-def report_internal_error(error: Exception, argv: list[str]) -> int:
+def report_internal_error(error: Exception, argv: list[str], json_output: bool) -> int:
     """A bug in wasmcall, not in the guest or the input: one line, exit 70, traceback on request."""
     if wants_traceback("--traceback" in argv):
-        raise error
-    typer.echo(
-        f"wasmcall: internal error: {type(error).__name__}: {error} "
-        "(a bug in wasmcall; --traceback or WASMCALL_TRACEBACK=1 shows where)",
-        err=True,
-    )
+        print_traceback()
+    message = f"{type(error).__name__}: {error}"
+    if json_output:
+        from wasmcall.render import write_json
+
+        body = {"kind": "internal", "message": message, "exit_code": int(ExitCode.INTERNAL_ERROR)}
+        write_json({"wasmcall": 1, "error": body}, sys.stdout)
+    else:
+        typer.echo(
+            f"wasmcall: internal error: {message} "
+            "(a bug in wasmcall; --traceback or WASMCALL_TRACEBACK=1 shows where)",
+            err=True,
+        )
     return ExitCode.INTERNAL_ERROR
 
 
@@ -418,15 +437,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     Click's own usage errors are caught here so they too are one line with
     exit code 2, instead of a usage block.
     """
+    args = sys.argv[1:] if argv is None else argv
+    json_output = "--json" in args
     try:
         outcome = app(args=argv, prog_name="wasmcall", standalone_mode=False)
     except KeyboardInterrupt:
-        typer.echo("wasmcall: interrupted", err=True)
+        report_error(CallInterruptedError("interrupted"), json_output)
         return ExitCode.INTERRUPTED
     except Exception as error:
         if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
-            return report_internal_error(error, sys.argv[1:] if argv is None else argv)
-        command = command_path(getattr(error, "ctx", None), sys.argv[1:] if argv is None else argv)
-        typer.echo(f"wasmcall: error: {error.format_message()} (see '{command} --help')", err=True)
+            return report_internal_error(error, args, json_output)
+        message = error.format_message()
+        if not message:
+            return int(error.exit_code)  # click already showed the help (no arguments given)
+        command = command_path(getattr(error, "ctx", None), args)
+        report_error(UsageError(f"{message} (see '{command} --help')"), json_output)
         return int(error.exit_code)
     return outcome if isinstance(outcome, int) else ExitCode.OK

@@ -72,6 +72,7 @@ def report_envelope(report: ModuleReport) -> dict[str, Any]:
     return {
         "wasmcall": ENVELOPE_VERSION,
         "module": report.module,
+        "engine": report.engine,
         "exports": [
             {
                 "name": e.name, "kind": e.kind,
@@ -205,6 +206,7 @@ def report_lines(report: ModuleReport) -> list[str]:
                                            ("_initialize", report.initialize)) if present]
     lines = [
         f"module:     {report.module}",
+        f"engine:     {report.engine}",
         f"convention: {report.convention}{evidence}",
         f"wasi:       {'yes' if report.wasi else 'no'}",
         f"memories:   {memories}",
@@ -237,7 +239,7 @@ def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = Non
     from rich.text import Text
 
     console = Console(file=stdout, highlight=False)
-    for line in report_lines(report)[:5]:
+    for line in report_lines(report)[:6]:
         console.print(line, markup=False)
     suggestions = dict(report.suggestions)
     exports = Table(

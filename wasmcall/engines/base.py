@@ -157,6 +157,8 @@ class Instance(ABC):
     def view(self, ptr: int, length: int, what: str = "buffer") -> memoryview:
         """A bounds-checked writable view; re-derive it after any guest call (memory may move)."""
         check_range(ptr, length, self.memory_size(), what)
+        if length == 0:
+            return memoryview(bytearray())  # also right for a module with no memory at all
         return self._view(ptr, length)
 
     def read(self, ptr: int, length: int, what: str = "result") -> bytes:
