@@ -24,7 +24,14 @@ from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
 from wasmcall.engines.base import DirGrant, Limits, WasiSettings
-from wasmcall.errors import CallInterruptedError, ExitCode, ExpectationError, UsageError, WasmcallError
+from wasmcall.errors import (
+    CallInterruptedError,
+    ExitCode,
+    ExpectationError,
+    InternalError,
+    UsageError,
+    WasmcallError,
+)
 from wasmcall.limits import parse_size, parse_timeout
 
 T = TypeVar("T")
@@ -418,10 +425,7 @@ def report_internal_error(error: Exception, argv: list[str], json_output: bool) 
         print_traceback()
     message = f"{type(error).__name__}: {error}"
     if json_output:
-        from wasmcall.render import write_json
-
-        body = {"kind": "internal", "message": message, "exit_code": int(ExitCode.INTERNAL_ERROR)}
-        write_json({"wasmcall": 1, "error": body}, sys.stdout)
+        report_error(InternalError(message), json_output)
     else:
         typer.echo(
             f"wasmcall: internal error: {message} "

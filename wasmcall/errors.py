@@ -113,6 +113,13 @@ class OutOfBoundsError(GuestError):
     kind = "bounds"
 
 
+class InternalError(WasmcallError):
+    """An exception wasmcall did not foresee: a bug in wasmcall, wrapped by the CLI."""
+
+    exit_code = ExitCode.INTERNAL_ERROR
+    kind = "internal"
+
+
 class CallInterruptedError(WasmcallError):
     """The user pressed Ctrl-C while the guest ran; the guest was stopped."""
 
