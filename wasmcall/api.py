@@ -103,9 +103,7 @@ def call(
         result, result_length_of, convention, alloc, free, free_inputs, keep_result, limits, wasi, stub_imports
     )
     if engine == "wasmer":
-        return run_isolated(
-            lambda: call_in_process(module, export, arguments, untyped, engine, options), limits
-        )
+        return run_isolated(call_in_process, (module, export, arguments, untyped, engine, options), limits)
     return call_in_process(module, export, arguments, untyped, engine, options)
 
 
@@ -117,7 +115,7 @@ def call_in_process(
     engine: str,
     options: CallOptions,
 ) -> CallResult:
-    """The whole call in this process; wasmer runs it in a killable child (see isolation.py)."""
+    """The whole call in this process; wasmer runs this in a killable child (see isolation.py)."""
     compiled = compile_module(module, engine, options.limits)
     plan = make_plan(compiled, export, arguments, untyped, options)
     linking = build_linking(compiled, ImportOptions(wasi_settings(options.wasi, module), options.stub_imports))

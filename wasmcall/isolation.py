@@ -1,10 +1,13 @@
-"""Run a call in a forked child process that can be killed.
+"""Run a call in a child Python process that can be killed.
 
 wasmer's Python API has no fuel, deadline or memory limit and holds the GIL
 while a guest runs, so nothing in the same process can stop a looping guest.
 A child process can be: the parent waits with a deadline and kills it, and
-Ctrl-C in the parent kills it at once. (The memory cap is applied inside the
-child by the wasmer engine, once the module is compiled.)
+Ctrl-C in the parent kills it at once.
+
+The child is a fresh interpreter, not a fork: wasmer compiles with a global
+thread pool, and a forked child of a process that had already used wasmer
+waited forever for pool threads that fork does not copy.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import os
 import pickle
 import select
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from wasmcall.engines.base import Limits
 from wasmcall.engines.traps import limit_message
@@ -25,44 +30,35 @@ T = TypeVar("T")
 READ_CHUNK = 1 << 20
 
 
-def run_isolated(action: Callable[[], T], limits: Limits) -> T:
-    """Run ``action`` in a child process under ``limits``; return its result or raise its error."""
+def run_isolated(function: Callable[..., T], arguments: tuple[Any, ...], limits: Limits) -> T:
+    """Run ``function(*arguments)`` in a child process under ``limits``; return or raise its outcome.
+
+    ``function`` must be importable by name (pickled by reference).
+    """
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        run_child(action, limits, write_end)
-    os.close(write_end)
     try:
-        payload = collect(read_end, pid, limits)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "wasmcall.isolation", str(write_end)],
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end,),
+        )
+    finally:
+        os.close(write_end)
+    try:
+        assert child.stdin is not None
+        with child.stdin:
+            child.stdin.write(pickle.dumps((function, arguments)))
+        payload = collect(read_end, child, limits)
     except BaseException:
-        kill(pid)
+        child.kill()
+        child.wait()
         raise
     finally:
         os.close(read_end)
-    return unpack(payload, pid, limits)
+    return unpack(payload, child.wait())
 
 
-def run_child(action: Callable[[], Any], limits: Limits, write_end: int) -> None:
-    """The child's whole life: apply limits, run, send back the outcome, never return."""
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            outcome: tuple[str, Any] = ("ok", action())
-        except WasmcallError as error:
-            outcome = ("error", (type(error), error.message, vars(error)))
-        except MemoryError:
-            outcome = ("error", (LimitExceededError, limit_message("memory", limits), {}))
-        with os.fdopen(write_end, "wb") as stream:
-            pickle.dump(outcome, stream)
-    except BaseException:
-        code = 70
-    finally:
-        os._exit(code)
-
-
-def collect(read_end: int, pid: int, limits: Limits) -> bytes:
+def collect(read_end: int, child: subprocess.Popen[bytes], limits: Limits) -> bytes:
     """Read the child's answer, killing it if the deadline passes first."""
     deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
     chunks = []
@@ -70,7 +66,8 @@ def collect(read_end: int, pid: int, limits: Limits) -> bytes:
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         ready, _, _ = select.select([read_end], [], [], remaining)
         if not ready:
-            kill(pid)
+            child.kill()
+            child.wait()
             raise LimitExceededError(limit_message("timeout", limits))
         chunk = os.read(read_end, READ_CHUNK)
         if not chunk:
@@ -78,8 +75,8 @@ def collect(read_end: int, pid: int, limits: Limits) -> bytes:
         chunks.append(chunk)
 
 
-def unpack(payload: bytes, pid: int, limits: Limits) -> Any:
-    _, status = os.waitpid(pid, 0)
+def unpack(payload: bytes, status: int) -> Any:
+    """The child's result, or its error re-raised here with the same type and attributes."""
     if not payload:
         raise GuestError(f"the engine's child process died ({describe_status(status)})")
     kind, value = pickle.loads(payload)
@@ -93,14 +90,21 @@ def unpack(payload: bytes, pid: int, limits: Limits) -> Any:
 
 
 def describe_status(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.WEXITSTATUS(status)}"
+    if status < 0:
+        return f"killed by signal {signal.Signals(-status).name}"
+    return f"exit status {status}"
 
 
-def kill(pid: int) -> Optional[int]:
+def serve(write_end: int) -> None:
+    """The child's side: read the request from stdin, run it, send back the outcome."""
+    function, arguments = pickle.loads(sys.stdin.buffer.read())
     try:
-        os.kill(pid, signal.SIGKILL)
-        return os.waitpid(pid, 0)[1]
-    except (ProcessLookupError, ChildProcessError):
-        return None
+        outcome: tuple[str, Any] = ("ok", function(*arguments))
+    except WasmcallError as error:
+        outcome = ("error", (type(error), error.message, vars(error)))
+    with os.fdopen(write_end, "wb") as stream:
+        pickle.dump(outcome, stream)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
