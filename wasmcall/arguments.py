@@ -177,7 +177,7 @@ def parse_byte_list(text: str) -> bytes:
     return bytes(values)
 
 
-def parse_hex(text: str) -> bytes:
+def parse_hex(text: str, option: str = "--hex") -> bytes:
     """Parse ``DEADBEEF`` (optionally ``0x``-prefixed, spaces allowed between bytes)."""
     digits = text.strip()
     if digits[:2].lower() == "0x":
@@ -186,7 +186,7 @@ def parse_hex(text: str) -> bytes:
         return bytes.fromhex(digits)
     except ValueError:
         reason = "odd number of hex digits" if len(digits.replace(" ", "")) % 2 else "not hex"
-        raise ArgumentValueError(f"--hex {text!r}: {reason}") from None
+        raise ArgumentValueError(f"{option} {text!r}: {reason}") from None
 
 
 def parse_base64(text: str) -> bytes:

@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, Argument, parse_argument
+from wasmcall.arguments import ArgKind, Argument, parse_argument, parse_hex
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
@@ -357,6 +357,8 @@ def call(
         from wasmcall.render import show_result
 
         reject_unknown_options([export, *(values or [])])
+        if expect_hex is not None:
+            parse_hex(expect_hex, "--expect-hex")  # a bad check is a usage error before the guest runs
         mode = output_mode(json_output, raw)
         given = {
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,

@@ -7,7 +7,7 @@ from typing import Optional
 from wasmcall.arguments import parse_hex
 from wasmcall.errors import ExpectationError
 from wasmcall.records import CallResult
-from wasmcall.values import format_value
+from wasmcall.values import format_value, typed_values
 
 
 def actual_text(result: CallResult) -> str:
@@ -15,7 +15,7 @@ def actual_text(result: CallResult) -> str:
     if result.result is not None:
         text = result.result.text
         return text if text is not None else result.result.data.hex()
-    return " ".join(format_value(v) for v in result.values)
+    return " ".join(format_value(v, t) for v, t in typed_values(result))
 
 
 def check_expectations(
@@ -25,7 +25,7 @@ def check_expectations(
     if expect is not None:
         compare(expect, actual_text(result), "--expect")
     if expect_hex is not None:
-        wanted = parse_hex(expect_hex).hex()
+        wanted = parse_hex(expect_hex, "--expect-hex").hex()
         got = result.result.data.hex() if result.result is not None else ""
         if result.result is None:
             raise ExpectationError(

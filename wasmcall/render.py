@@ -16,7 +16,7 @@ from typing import IO, Any, Optional
 from wasmcall.errors import ExpectationError, WasmcallError
 from wasmcall.records import CallResult, ModuleReport
 from wasmcall.suggest import command_line
-from wasmcall.values import format_value, json_value
+from wasmcall.values import format_value, json_value, typed_values
 
 ENVELOPE_VERSION = 1
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -31,7 +31,7 @@ def envelope(result: CallResult) -> dict[str, Any]:
         "module": result.module,
         "export": result.export,
         "engine": result.engine,
-        "values": [json_value(v) for v in result.values],
+        "values": [json_value(v, t) for v, t in typed_values(result)],
         "result": None if data is None else {
             "ptr": data.ptr, "len": data.length, "hex": data.data.hex(), "text": data.text,
         },
@@ -118,7 +118,7 @@ def plain_text(result: CallResult) -> str:
     """What a pipe gets: the text, a hexdump for non-UTF-8 bytes, or the values."""
     data = result.result
     if data is None:
-        return " ".join(format_value(v) for v in result.values)
+        return " ".join(format_value(v, t) for v, t in typed_values(result))
     if data.text is not None:
         return data.text
     width = HEX_WIDTH * 3 - 1
@@ -154,8 +154,8 @@ def show_rich(result: CallResult, stdout: IO[str], stderr: IO[str]) -> None:
     out = Console(file=stdout, highlight=False)
     data = result.result
     if data is None:
-        for value in result.values:
-            out.print(Text(format_value(value), style="bold"))
+        for value, valtype in typed_values(result):
+            out.print(Text(format_value(value, valtype), style="bold"))
     elif data.text is not None:
         out.print(Text(escape_controls(data.text)), soft_wrap=True)
     else:
