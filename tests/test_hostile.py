@@ -56,6 +56,8 @@ GUESTS = {
       (func (export "take") (param i32 i32)))""",
     "needs_imports": """(module (import "env" "mystery" (func (param i32) (result i32)))
       (import "other" "thing" (func)) (func (export "f")))""",
+    "calls_import": """(module (import "env" "mystery" (func $m (param i32) (result i32)))
+      (func (export "f")) (func (export "g") (result i32) i32.const 1 call $m))""",
     "exits": """(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
       (memory (export "memory") 1) (func (export "quit") (param i32) local.get 0 call $exit))""",
     "plain": '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))',
@@ -130,6 +132,11 @@ CASES = {
     "missing-imports": Case(
         "needs_imports", ("f",), 4,
         "env.mystery (func (i32) -> i32); other.thing (func () -> ())",
+    ),
+    "stubbed-import-unused": Case("calls_import", ("f", "--stub-imports"), 0, ""),
+    "stubbed-import-called": Case(
+        "calls_import", ("g", "--stub-imports"), 3,
+        "wasmcall: error: guest called a stubbed import that wasmcall does not provide: env.mystery",
     ),
     # Bad input: item 3.
     "int-not-a-number": Case("plain", ("add", "--i32", "abc", "--i32", "1"), 2, "--i32 'abc': not an integer"),
