@@ -27,6 +27,12 @@ def test_shortest_f32_is_never_longer_than_the_widened_value(value: float) -> No
     assert len(repr(shortest_f32(value))) <= len(repr(value))
 
 
+def test_the_largest_f32_keeps_its_value() -> None:
+    largest = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
+    assert as_f32(shortest_f32(largest)) == as_f32(largest)
+    assert as_f32(shortest_f32(-largest)) == as_f32(-largest)
+
+
 def test_special_values_are_spelled_for_json() -> None:
     assert [json_value(v, "f64") for v in (math.nan, math.inf, -math.inf, -0.0)] == ["nan", "inf", "-inf", -0.0]
 

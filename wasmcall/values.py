@@ -22,8 +22,11 @@ def shortest_f32(value: float) -> float:
     packed = struct.pack("<f", value)
     for digits in range(1, F32_DIGITS + 1):
         candidate = float(f"{value:.{digits}g}")
-        if struct.pack("<f", candidate) == packed:
-            return candidate
+        try:
+            if struct.pack("<f", candidate) == packed:
+                return candidate
+        except OverflowError:  # rounding near the largest f32 stepped past it
+            continue
     return value
 
 
