@@ -163,7 +163,7 @@ def show_rich(result: CallResult, stdout: IO[str], stderr: IO[str]) -> None:
         for offset, hex_part, text in hexdump_rows(data.data):
             table.add_row(Text(offset, style="dim"), Text(hex_part), Text(f"|{text}|", style="cyan"))
         out.print(table)
-    Console(file=stderr, highlight=False).print(Text(summary(result), style="dim"))
+    Console(file=stderr, highlight=False).print(Text(summary(result), style="dim"), soft_wrap=True)
 
 
 def summary(result: CallResult) -> str:
