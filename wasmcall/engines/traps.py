@@ -27,6 +27,12 @@ def truncate(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an engine's error, shortened: enough to say what went wrong."""
+    lines = str(error).strip().splitlines()
+    return truncate(lines[0]) if lines else type(error).__name__
+
+
 def describe_trap(message: str, function: Optional[str], where: str) -> str:
     """One line: which trap, in which wasm function, during which step."""
     message = SAME_TRAP.get(message.strip(), message)

@@ -29,7 +29,7 @@ from wasmcall.engines.base import (
 )
 from wasmcall.engines.capture import OutputFiles
 from wasmcall.engines.memory_cap import cap_memory
-from wasmcall.engines.traps import describe_trap, truncate
+from wasmcall.engines.traps import describe_trap, first_line
 from wasmcall.errors import (
     EngineUnavailableError,
     GuestExitError,
@@ -230,8 +230,3 @@ def wasi_imports(module: WasmerModule, settings: WasiSettings) -> Any:
         builder.environments(dict(settings.env))
     version = wasmer.wasi.get_version(module.module, strict=False)
     return builder.finalize().generate_import_object(module.engine.store, version)
-
-
-def first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return truncate(lines[0]) if lines else type(error).__name__

@@ -28,7 +28,7 @@ from wasmcall.engines.base import (
     WasiSettings,
 )
 from wasmcall.engines.capture import OutputFiles
-from wasmcall.engines.traps import describe_trap, limit_message
+from wasmcall.engines.traps import describe_trap, first_line, limit_message
 from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
 
 TRAP_REASON = re.compile(r"wasm trap: (.+)")
@@ -223,8 +223,3 @@ def wasi_config(settings: WasiSettings, captured: OutputFiles) -> wasmtime.WasiC
     config.stdout_file = captured.stdout
     config.stderr_file = captured.stderr
     return config
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
