@@ -132,3 +132,32 @@ def test_detected_conventions(engine: str, cli: Callable) -> None:
     assert conventions == {
         RUST: "alloc", C: "malloc", AS: "assemblyscript", BINDGEN: "wasm-bindgen", CANONICAL: "canonical"
     }
+
+
+CREATE_FILE = """(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "new.txt")
+  (func (export "create") (result i32)
+    (call $path_open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 7)
+      (i32.const 1) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 64))))
+"""
+WASI_ERRNO_BADF = 8
+WASI_ERRNO_PERM = 63
+
+
+@pytest.mark.parametrize(
+    ("grant", "errno", "created"),
+    [((), WASI_ERRNO_BADF, False), (("--dir",), WASI_ERRNO_PERM, False), (("--dir-rw",), 0, True)],
+    ids=["nothing-granted", "read-only-by-default", "writable-when-asked"],
+)
+def test_directory_grants_are_read_only_unless_asked(
+    cli: Callable, wat_file: Callable[[str, str], Path], tmp_path: Path, grant: tuple, errno: int, created: bool
+) -> None:
+    """The guest tries to create a file in its first preopened directory (fd 3)."""
+    module = wat_file("create-file", CREATE_FILE)
+    options = [*grant, f"{tmp_path}::/data"] if grant else []
+    outcome = cli("call", module, "create", *options)
+    assert (outcome.code, outcome.stdout) == (0, f"{errno}\n")
+    assert (tmp_path / "new.txt").exists() is created
