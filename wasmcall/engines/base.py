@@ -169,6 +169,17 @@ class Instance(ABC):
         """Copy bytes into guest memory in one bulk operation, bounds-checked."""
         self.view(ptr, len(data), what)[:] = data
 
+    def host_callback(self, function: HostFunction) -> Callable[..., object]:
+        """Adapt a HostFunction to the engines' calling convention: None, one value, or a tuple."""
+
+        def callback(*args: Value) -> object:
+            results = function.callback(self, *args)
+            if not results:
+                return None
+            return results[0] if len(results) == 1 else tuple(results)
+
+        return callback
+
     def output(self) -> Optional[GuestOutput]:
         """What a WASI guest wrote so far; None when the guest has no WASI."""
         return None

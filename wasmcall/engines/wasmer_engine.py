@@ -17,7 +17,6 @@ from wasmcall.engines.base import (
     Engine,
     ExportInfo,
     GuestOutput,
-    HostFunction,
     ImportInfo,
     Instance,
     Limits,
@@ -158,20 +157,11 @@ class WasmerInstance(Instance):
                 [WASMER_TYPES[r] for r in function.signature.results],
             )
             namespaces.setdefault(function.module, {})[function.name] = wasmer.Function(
-                module.engine.store, self.bind(function), functype
+                module.engine.store, self.host_callback(function), functype
             )
         for namespace, functions in namespaces.items():
             imports.register(namespace, functions)
         return self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
-
-    def bind(self, function: HostFunction):
-        def callback(*args: Value) -> object:
-            results = function.callback(self, *args)
-            if not results:
-                return None
-            return results[0] if len(results) == 1 else tuple(results)
-
-        return callback
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = getattr(self.instance.exports, name)

@@ -17,7 +17,6 @@ from wasmcall.engines.base import (
     Engine,
     ExportInfo,
     GuestOutput,
-    HostFunction,
     ImportInfo,
     Instance,
     Limits,
@@ -138,7 +137,7 @@ class WasmtimeInstance(Instance):
         for function in linking.functions:
             linker.define_func(
                 function.module, function.name, functype_of(function.signature),
-                self.bind(function),
+                self.host_callback(function),
             )
         self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
         exports = self.instance.exports(self.store)
@@ -146,15 +145,6 @@ class WasmtimeInstance(Instance):
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
         )
-
-    def bind(self, function: HostFunction):
-        def callback(*args: Value) -> object:
-            results = function.callback(self, *args)
-            if not results:
-                return None
-            return results[0] if len(results) == 1 else list(results)
-
-        return callback
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = self.exports[name]
