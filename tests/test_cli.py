@@ -360,7 +360,10 @@ USAGE_ERRORS = [
         ["upper", "--str", "a", "--ret", "ptr", "--ret-len", "x"],
         "--ret-len 'x': expected a byte count N or @K (argument K's length)",
     ),
-    (["upper", "--str", "a", "--ret", "ptr", "--ret-len", "@1"], "--ret-len @1: there are 1 arguments"),
+    (
+        ["upper", "--str", "a", "--ret", "ptr", "--ret-len", "@1"],
+        "--ret-len @1: no argument 1 (they count from 0; 1 was given)",
+    ),
     (
         ["upper_pair", "--str", "a", "--str", "b", "--ret", "ptr"],
         "--ret ptr needs an export returning (i32), but it is (i32, i32) -> (i32, i32)",

@@ -360,7 +360,7 @@ def test_ret_len_at_k_is_argument_k_length(engine, guests, texts, length_of, exp
          "--ret-len @1: argument 1 is a number, not a buffer"),
         ("pointer-with-buffer", [(ArgKind.STR, "x"), (ArgKind.I32, "1")],
          {"result": ResultSpec(ResultKind.PTR), "result_length_of": 2}, UsageError,
-         "--ret-len @2: there are 2 arguments"),
+         "--ret-len @2: no argument 2 (they count from 0; 2 were given)"),
     ],
     ids=["ptr-len-one-past", "ptr-len-negative-pointer", "packed-at-the-end", "out-too-long",
          "cstr-without-nul", "cstr-past-the-end", "ptr-too-long", "area-past-the-end",

@@ -319,7 +319,8 @@ def resolve_length(
         return spec
     if length_of is not None:
         if not 0 <= length_of < len(arguments):
-            raise UsageError(f"--ret-len @{length_of}: there are {len(arguments)} arguments")
+            given = f"{len(arguments)} {'was' if len(arguments) == 1 else 'were'} given"
+            raise UsageError(f"--ret-len @{length_of}: no argument {length_of} (they count from 0; {given})")
         target = arguments[length_of]
         if isinstance(target, ScalarArg):
             raise UsageError(f"--ret-len @{length_of}: argument {length_of} is a number, not a buffer")
