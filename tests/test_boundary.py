@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from wasmcall import api
+from wasmcall import session
 from wasmcall.errors import ExitCode
 
 
@@ -18,7 +18,7 @@ def broken_call(*args: object, **kwargs: object) -> None:
 def test_a_bug_in_wasmcall_is_one_line_and_exit_70(
     cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "call", broken_call)
+    monkeypatch.setattr(session, "open_session", broken_call)
     outcome = cli("call", rust_guest, "add", "1", "2")
     assert outcome.code == ExitCode.INTERNAL_ERROR == 70
     assert outcome.stderr == (
@@ -30,7 +30,7 @@ def test_a_bug_in_wasmcall_is_one_line_and_exit_70(
 def test_traceback_flag_shows_the_real_error_and_keeps_the_exit_code(
     cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "call", broken_call)
+    monkeypatch.setattr(session, "open_session", broken_call)
     outcome = cli("call", rust_guest, "add", "1", "2", "--traceback")
     assert outcome.code == 70
     assert outcome.stderr.startswith("Traceback (most recent call last):\n")
@@ -51,7 +51,7 @@ def test_traceback_variable_shows_a_library_error(
 def test_internal_error_with_json_is_an_envelope(
     cli: Callable, rust_guest: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "call", broken_call)
+    monkeypatch.setattr(session, "open_session", broken_call)
     outcome = cli("call", rust_guest, "add", "1", "2", "--json")
     assert outcome.code == 70
     assert json.loads(outcome.stdout) == {

@@ -84,7 +84,7 @@ CASES = {
     "timeout-initialize": Case("init_loop", ("f", "--timeout", "0.3"), 3, "timed out after 0.3 s"),
     "fuel": Case(
         "spin", ("spin", "--fuel", "10000"), 3, "ran out of fuel (10000)",
-        per_engine={"wasmer": (2, "engine 'wasmer' cannot meter --fuel")},
+        per_engine={"wasmer": (2, "engine 'wasmer' cannot meter fuel")},
     ),
     "grow-past-limit": Case("grow", ("grow", "10", "--max-memory", "256KiB"), 0, "", stdout="-1\n"),
     "grow-within-limit": Case("grow", ("grow", "2", "--max-memory", "256KiB"), 0, "", stdout="1\n"),

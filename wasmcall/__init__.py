@@ -17,6 +17,11 @@ __version__ = "0.1.0"
 EXPORTS = {
     "call": "wasmcall.api",
     "inspect": "wasmcall.api",
+    "open_session": "wasmcall.session",
+    "Session": "wasmcall.session",
+    "CallRequest": "wasmcall.request",
+    "CallLimits": "wasmcall.engines.base",
+    "PlainValue": "wasmcall.arguments",
     "ArgKind": "wasmcall.arguments",
     "parse_argument": "wasmcall.arguments",
     "PackedOrder": "wasmcall.conventions.results",
@@ -33,29 +38,36 @@ EXPORTS = {
 
 __all__ = [
     "ArgKind",
+    "CallLimits",
+    "CallRequest",
     "CallResult",
     "DirGrant",
     "Limits",
     "ModuleReport",
     "PackedOrder",
+    "PlainValue",
     "ResultBytes",
     "ResultKind",
     "ResultSpec",
+    "Session",
     "WasiSettings",
     "WasmcallError",
     "__version__",
     "call",
     "inspect",
+    "open_session",
     "parse_argument",
 ]
 
 if TYPE_CHECKING:
     from wasmcall.api import call, inspect
-    from wasmcall.arguments import ArgKind, parse_argument
+    from wasmcall.arguments import ArgKind, PlainValue, parse_argument
     from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
-    from wasmcall.engines.base import DirGrant, Limits, WasiSettings
+    from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
     from wasmcall.errors import WasmcallError
     from wasmcall.records import CallResult, ModuleReport, ResultBytes
+    from wasmcall.request import CallRequest
+    from wasmcall.session import Session, open_session
 
 
 def __getattr__(name: str) -> Any:

@@ -84,10 +84,23 @@ class FileArg:
     text: str
 
 
-Argument = Union[ScalarArg, BufferArg, FileArg]
+@dataclass(frozen=True)
+class PlainValue:
+    """A positional value (``add 2 40``) whose type comes from the export's signature.
+
+    It cannot be parsed until the module is compiled, so it travels as text and
+    is parsed by ``parse_argument`` once the param it lands on is known: the
+    same grammar, the same errors as ``--i32`` and friends.
+    """
+
+    text: str
 
 
-def parse_argument(kind: ArgKind, text: str, stdin: bytes | None = None) -> Argument:
+TypedArgument = Union[ScalarArg, BufferArg, FileArg]
+Argument = Union[TypedArgument, PlainValue]
+
+
+def parse_argument(kind: ArgKind, text: str, stdin: bytes | None = None) -> TypedArgument:
     """Parse one command-line value; raise ArgumentValueError naming it if it is bad.
 
     ``stdin`` is the already-read standard input, used for ``--file -``.

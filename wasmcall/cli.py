@@ -8,10 +8,12 @@ the exit code documented in docs/exit-codes.md.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -19,23 +21,29 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, Argument, parse_argument, parse_hex
+from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
-from wasmcall.engines.base import DirGrant, Limits, WasiSettings
+from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
 from wasmcall.errors import (
-    CallInterruptedError,
     ExitCode,
     ExpectationError,
     InternalError,
+    StopSignal,
     UsageError,
     WasmcallError,
+    interrupted,
 )
 from wasmcall.limits import parse_size, parse_timeout
+from wasmcall.request import CallRequest, plain_values
+from wasmcall.session import SessionOptions
 
 T = TypeVar("T")
 WORKER_POLL_SECONDS = 0.05
+STOP_GRACE_SECONDS = 2.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+PARSE_ONLY = "wasmcall.parse-only"
 ORDER_KEY = "wasmcall.argument_order"
 ARGUMENT_PANEL = "Arguments, in order"
 RESULT_PANEL = "Result"
@@ -60,7 +68,7 @@ class OrderedCommand(TyperCommand):
     list is kept in ``ctx.meta`` for the command to replay.
     """
 
-    def make_parser(self, ctx: typer.Context) -> Any:
+    def make_parser(self, ctx: Any) -> Any:
         parser = super().make_parser(ctx)
         parse_args = parser.parse_args
 
@@ -69,7 +77,7 @@ class OrderedCommand(TyperCommand):
             ctx.meta[ORDER_KEY] = [param.name for param in order]
             return opts, largs, order
 
-        parser.parse_args = parse_and_remember
+        parser.parse_args = parse_and_remember  # type: ignore[method-assign]
         return parser
 
 
@@ -109,7 +117,7 @@ def ordered_arguments(ctx: typer.Context, given: dict[str, list[str]]) -> list[t
     return ordered
 
 
-def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[Argument]:
+def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[TypedArgument]:
     stdin_uses = sum(1 for kind, text in pairs if kind is ArgKind.FILE and text == "-")
     if stdin_uses > 1:
         raise UsageError("--file - (standard input) can be given only once")
@@ -146,23 +154,17 @@ def parse_wasi_grants(dirs: list[str], rw_dirs: list[str], env: list[str]) -> Wa
 
 
 def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
-    """Run a guest so that Ctrl-C stops it at once.
+    """Run a guest so that Ctrl-C (or SIGTERM, SIGHUP) stops it at once.
 
     wasmtime runs the guest in native code on the calling thread, where a
     KeyboardInterrupt waits until the guest returns; on a worker thread the
-    main thread stays free to take it. (wasmer calls already wait in an
-    interruptible select on a child process, and forking from a worker
-    thread is unsafe, so they run here.)
+    main thread stays free to take it, interrupts the engine and waits for
+    the worker to unwind (so temporary files are removed). wasmer calls
+    already wait in an interruptible select on their child process, which
+    they kill, so they run here.
     """
-    try:
-        if not in_worker:
-            return action()
-        return run_on_worker(action)
-    except KeyboardInterrupt:
-        raise CallInterruptedError("interrupted: the guest was stopped") from None
-
-
-def run_on_worker(action: Callable[[], T]) -> T:
+    if not in_worker:
+        return action()
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -173,8 +175,15 @@ def run_on_worker(action: Callable[[], T]) -> T:
 
     worker = threading.Thread(target=work, name="wasmcall-guest", daemon=True)
     worker.start()
-    while worker.is_alive():
-        worker.join(WORKER_POLL_SECONDS)
+    try:
+        while worker.is_alive():
+            worker.join(WORKER_POLL_SECONDS)
+    except KeyboardInterrupt as stop:
+        from wasmcall.engines import interrupt_guests
+
+        interrupt_guests()
+        worker.join(STOP_GRACE_SECONDS)
+        raise interrupted(stop) from None
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
@@ -195,11 +204,16 @@ def wants_traceback(flag: bool) -> bool:
 
 
 @contextmanager
-def error_boundary(json_output: bool, traceback: bool) -> Iterator[None]:
-    """Turn a WasmcallError into one stderr line (or a JSON envelope) and its exit code."""
+def error_boundary(json_output: bool, traceback: bool, reraise: bool = False) -> Iterator[None]:
+    """Turn a WasmcallError into one stderr line (or a JSON envelope) and its exit code.
+
+    ``reraise`` lets parse-only callers (checks, REPL) handle the error themselves.
+    """
     try:
         yield
     except WasmcallError as error:
+        if reraise:
+            raise
         if wants_traceback(traceback):
             print_traceback()
         report_error(error, json_output)
@@ -261,6 +275,18 @@ def reject_unknown_options(tokens: list[str]) -> None:
     for token in tokens:
         if token.startswith("-") and not looks_like_number(token):
             raise UsageError(f"No such option: {token} (see 'wasmcall call --help')")
+
+
+@dataclass(frozen=True)
+class CallInvocation:
+    """A parsed ``wasmcall call`` line: the module, the request, how to open the session, how to show it."""
+
+    module: str
+    request: CallRequest
+    options: SessionOptions
+    mode: str
+    expect: Optional[str]
+    expect_hex: Optional[str]
 
 
 @app.command(
@@ -345,21 +371,16 @@ def call(
     stub_imports: Annotated[bool, option(
         "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
     )] = False,
-) -> None:
+) -> Optional[CallInvocation]:
     """Call EXPORT in MODULE and show its result.
 
     Argument options fill the export's parameters in command-line order;
     each buffer is copied into guest memory through the guest's allocator.
     """
-    with error_boundary(json_output, traceback):
-        from wasmcall import api
-        from wasmcall.expect import check_expectations
-        from wasmcall.render import show_result
-
+    with error_boundary(json_output, traceback, reraise=ctx.obj == PARSE_ONLY):
         reject_unknown_options([export, *(values or [])])
         if expect_hex is not None:
             parse_hex(expect_hex, "--expect-hex")  # a bad check is a usage error before the guest runs
-        mode = output_mode(json_output, raw)
         given = {
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
             "b64_values": b64_values, "file_values": file_values, "i32_values": i32_values,
@@ -369,31 +390,84 @@ def call(
         if values and pairs:
             raise UsageError("plain VALUES cannot be mixed with typed argument options")
         length, length_of = parse_ret_len(ret_len)
-        result = run_interruptibly(engine is EngineName.WASMTIME, lambda: api.call(
-            module,
-            export,
-            parse_arguments(pairs),
-            untyped=values or (),
-            engine=engine.value,
-            result=ResultSpec(ret, length, packed_order),
-            result_length_of=length_of,
-            convention=convention.value if convention else None,
-            wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
-            stub_imports=stub_imports,
-            alloc=alloc,
-            free=free,
-            free_inputs=free_inputs,
-            keep_result=keep_result,
-            limits=Limits(
-                timeout=parse_timeout(timeout) if timeout is not None else None,
-                fuel=fuel,
-                max_memory=parse_size(max_memory) if max_memory is not None else None,
+        limits = Limits(
+            timeout=parse_timeout(timeout) if timeout is not None else None,
+            fuel=fuel,
+            max_memory=parse_size(max_memory) if max_memory is not None else None,
+        )
+        invocation = CallInvocation(
+            module=module,
+            request=CallRequest(
+                export,
+                (*parse_arguments(pairs), *plain_values(values or ())),
+                result=ResultSpec(ret, length, packed_order),
+                result_length_of=length_of,
+                convention=convention.value if convention else None,
+                alloc=alloc,
+                free=free,
+                free_inputs=free_inputs,
+                keep_result=keep_result,
+                limits=CallLimits(limits.timeout, limits.fuel),
             ),
-        ))
-        if mode == "json":
-            check_expectations(result, expect, expect_hex)
-        show_result(result, mode)
-        check_expectations(result, expect, expect_hex)
+            options=SessionOptions(
+                engine=engine.value,
+                limits=limits,
+                wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
+                stub_imports=stub_imports,
+            ),
+            mode=output_mode(json_output, raw),
+            expect=expect,
+            expect_hex=expect_hex,
+        )
+        if ctx.obj == PARSE_ONLY:
+            return invocation
+        run_invocation(invocation)
+    return None
+
+
+def run_invocation(invocation: CallInvocation) -> None:
+    """Call, show the result, then check the expectations (JSON checks first, to print one document)."""
+    from wasmcall.expect import check_expectations
+    from wasmcall.render import show_result
+    from wasmcall.session import open_session
+
+    def one_call() -> Any:
+        options = invocation.options
+        with open_session(
+            invocation.module, engine=options.engine, limits=options.limits, wasi=options.wasi,
+            stub_imports=options.stub_imports,
+        ) as session:
+            return session.run(invocation.request)
+
+    result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
+    if invocation.mode == "json":
+        check_expectations(result, invocation.expect, invocation.expect_hex)
+    show_result(result, invocation.mode)
+    check_expectations(result, invocation.expect, invocation.expect_hex)
+
+
+def parse_call_words(words: list[str]) -> CallInvocation:
+    """Parse the words that follow MODULE in ``wasmcall call`` with the command line's own parser.
+
+    The checks file and the REPL use this, so there is one grammar and one set
+    of error messages. A click usage error becomes a UsageError.
+    """
+    import typer.main
+
+    command = typer.main.get_command(app)
+    try:
+        outcome = command.main(
+            ["call", "MODULE", *words], prog_name="wasmcall", standalone_mode=False, obj=PARSE_ONLY
+        )
+    except WasmcallError:
+        raise
+    except Exception as error:
+        if not hasattr(error, "format_message"):
+            raise
+        raise UsageError(error.format_message()) from None
+    if not isinstance(outcome, CallInvocation):
+        raise UsageError("expected an export name and its arguments")
+    return outcome
 
 
 @app.command()
@@ -441,22 +515,43 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: run the app and return its exit code.
 
     Click's own usage errors are caught here so they too are one line with
-    exit code 2, instead of a usage block.
+    exit code 2, instead of a usage block. SIGTERM and SIGHUP stop a running
+    guest the way Ctrl-C does (exit 143, 129).
     """
     args = sys.argv[1:] if argv is None else argv
     json_output = "--json" in args
-    try:
-        outcome = app(args=argv, prog_name="wasmcall", standalone_mode=False)
-    except KeyboardInterrupt:
-        report_error(CallInterruptedError("interrupted"), json_output)
-        return ExitCode.INTERRUPTED
-    except Exception as error:
-        if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
-            return report_internal_error(error, args, json_output)
-        message = error.format_message()
-        if not message:
-            return int(error.exit_code)  # click already showed the help (no arguments given)
-        command = command_path(getattr(error, "ctx", None), args)
-        report_error(UsageError(f"{message} (see '{command} --help')"), json_output)
-        return int(error.exit_code)
+    with stop_signals_interrupt():
+        try:
+            outcome = app(args=argv, prog_name="wasmcall", standalone_mode=False)
+        except KeyboardInterrupt as stop:
+            error = interrupted(stop)
+            report_error(error, json_output)
+            return int(error.exit_code)
+        except Exception as error:
+            if not hasattr(error, "format_message") or not hasattr(error, "exit_code"):
+                return report_internal_error(error, args, json_output)
+            message = error.format_message()
+            if not message:
+                return int(error.exit_code)  # click already showed the help (no arguments given)
+            command = command_path(getattr(error, "ctx", None), args)
+            report_error(UsageError(f"{message} (see '{command} --help')"), json_output)
+            return int(error.exit_code)
     return outcome if isinstance(outcome, int) else ExitCode.OK
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """Raise StopSignal in the main thread on SIGTERM/SIGHUP while wasmcall runs; restore the handlers after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise StopSignal(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

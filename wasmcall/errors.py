@@ -18,7 +18,9 @@ class ExitCode(IntEnum):
     GUEST_FAILED = 3
     LOAD_FAILED = 4
     INTERNAL_ERROR = 70
+    HANGUP = 129
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class WasmcallError(Exception):
@@ -71,6 +73,12 @@ class ConventionError(UsageError):
     kind = "convention"
 
 
+class SessionClosedError(UsageError):
+    """The session was closed, or lost its instance (a wasmer child killed at a deadline)."""
+
+    kind = "session-closed"
+
+
 class LoadError(WasmcallError):
     """The module could not be read, validated, compiled or linked."""
 
@@ -79,16 +87,27 @@ class LoadError(WasmcallError):
 
 
 class GuestError(WasmcallError):
-    """The guest failed while wasmcall ran it."""
+    """The guest failed while wasmcall ran it.
+
+    ``guest_stderr`` holds the last lines a WASI guest wrote to stderr before
+    failing, which usually say why.
+    """
 
     exit_code = ExitCode.GUEST_FAILED
     kind = "guest"
+    guest_stderr: tuple[str, ...] = ()
 
 
 class TrapError(GuestError):
     """The guest trapped (unreachable, division by zero, stack overflow, ...)."""
 
     kind = "trap"
+
+
+class GuestAbortError(GuestError):
+    """AssemblyScript's ``abort`` or wasm-bindgen's ``__wbindgen_throw`` was called."""
+
+    kind = "abort"
 
 
 class LimitExceededError(GuestError):
@@ -121,10 +140,34 @@ class InternalError(WasmcallError):
 
 
 class CallInterruptedError(WasmcallError):
-    """The user pressed Ctrl-C while the guest ran; the guest was stopped."""
+    """Ctrl-C (or SIGTERM, SIGHUP) arrived while the guest ran; the guest was stopped.
+
+    The exit code is 128 plus the signal's number, as shells report it.
+    """
 
     exit_code = ExitCode.INTERRUPTED
     kind = "interrupted"
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.INTERRUPTED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class StopSignal(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C so the same paths stop the guest."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_NAMES = {ExitCode.INTERRUPTED: "interrupted", ExitCode.TERMINATED: "terminated", ExitCode.HANGUP: "hung up"}
+
+
+def interrupted(stop: BaseException) -> CallInterruptedError:
+    """The error for a Ctrl-C or a stop signal that ended a run: exit 130, 143 or 129."""
+    code = ExitCode(128 + stop.signum) if isinstance(stop, StopSignal) else ExitCode.INTERRUPTED
+    return CallInterruptedError(f"{STOP_NAMES[code]}: the guest was stopped", code)
 
 
 class ExpectationError(WasmcallError):

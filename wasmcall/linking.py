@@ -24,18 +24,12 @@ from wasmcall.engines.base import (
     Value,
     WasiSettings,
 )
-from wasmcall.errors import GuestError, LoadError, TrapError
+from wasmcall.errors import GuestAbortError, LoadError, TrapError
 
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 BINDGEN_MODULES = ("wbg", "__wbindgen_placeholder__")
 AS_ABORT = Signature(("i32", "i32", "i32", "i32"), ())
 AS_SEED = Signature((), ("f64",))
-
-
-class GuestAbortError(GuestError):
-    """AssemblyScript's ``abort`` or wasm-bindgen's ``__wbindgen_throw`` was called."""
-
-    kind = "abort"
 
 
 @dataclass(frozen=True)
@@ -105,13 +99,15 @@ def read_as_string(instance: Instance, ptr: int) -> str:
     return instance.read(ptr, size, "string").decode("utf-16-le", errors="replace")
 
 
-def assemblyscript_abort(instance: Instance, message: Value, file: Value, line: Value, column: Value) -> None:
+def assemblyscript_abort(
+    instance: Instance, message: Value, file: Value, line: Value, column: Value
+) -> Sequence[Value]:
     text = read_as_string(instance, int(message) & 0xFFFFFFFF)
     where = read_as_string(instance, int(file) & 0xFFFFFFFF)
     raise GuestAbortError(f"guest aborted: {text!r} at {where}:{line}:{column}")
 
 
-def bindgen_throw(instance: Instance, ptr: Value, length: Value) -> None:
+def bindgen_throw(instance: Instance, ptr: Value, length: Value) -> Sequence[Value]:
     data = instance.read(int(ptr) & 0xFFFFFFFF, int(length) & 0xFFFFFFFF, "thrown message")
     raise GuestAbortError(f"guest threw: {data.decode('utf-8', errors='replace')!r}")
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from wasmcall.arguments import ArgKind, Argument, BufferArg, FileArg, ScalarArg
+from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import to_i32, unsigned32
 from wasmcall.conventions.marshal import fill_buffer
 from wasmcall.engines.base import Instance, Value, check_range
@@ -35,7 +35,7 @@ class ManagedObjects:
 
     pinned: list[int] = field(default_factory=list)
 
-    def write(self, instance: Instance, arguments: Sequence[Argument]) -> list[Value]:
+    def write(self, instance: Instance, arguments: Sequence[TypedArgument]) -> list[Value]:
         """One param per argument: numbers as they are, buffers as pinned managed objects."""
         params: list[Value] = []
         for argument in arguments:

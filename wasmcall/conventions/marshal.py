@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
-from wasmcall.arguments import ArgKind, Argument, BufferArg, FileArg, ScalarArg, parse_argument
+from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument, parse_argument
 from wasmcall.conventions.allocators import Allocator, to_i32
 from wasmcall.conventions.detect import searched_names
 from wasmcall.engines.base import Instance, Signature, Value
@@ -37,20 +37,20 @@ class Written:
     allocated: int
 
 
-def describe_arguments(arguments: Sequence[Argument]) -> str:
+def describe_arguments(arguments: Sequence[TypedArgument]) -> str:
     if not arguments:
         return "no arguments"
     return " ".join(f"--{a.kind.value} {a.text!r}" for a in arguments)
 
 
-def type_plain_values(name: str, signature: Signature, texts: Sequence[str]) -> list[Argument]:
+def type_plain_values(name: str, signature: Signature, texts: Sequence[str]) -> list[TypedArgument]:
     """Give plain positional values the types of the params they land on (numbers only)."""
     if len(texts) != len(signature.params):
         raise SignatureMismatchError(
             f"wrong number of values: export {name!r} is {signature}; given {len(texts)}"
         )
     scalar_types = {kind.value for kind in ArgKind if kind.is_scalar}
-    arguments: list[Argument] = []
+    arguments: list[TypedArgument] = []
     for index, (param, text) in enumerate(zip(signature.params, texts, strict=True)):
         if param not in scalar_types:
             raise SignatureMismatchError(f"param {index} of {name!r} is {param}, which has no plain form")
@@ -58,13 +58,13 @@ def type_plain_values(name: str, signature: Signature, texts: Sequence[str]) -> 
     return arguments
 
 
-def params_needed(arguments: Sequence[Argument]) -> int:
+def params_needed(arguments: Sequence[TypedArgument]) -> int:
     """How many params the arguments fill when each buffer is a (ptr, len) pair."""
     return sum(1 if isinstance(a, ScalarArg) else 2 for a in arguments)
 
 
 def plan_buffers(
-    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int, managed: bool = False
+    name: str, signature: Signature, arguments: Sequence[TypedArgument], reserved: int, managed: bool = False
 ) -> BufferStyle:
     """Decide the buffer style from param counts and check every param's type.
 
@@ -86,6 +86,7 @@ def plan_buffers(
         raise mismatch(name, signature, arguments, reserved, "wrong number of arguments")
     index = reserved
     for argument in arguments:
+        wanted: tuple[str, ...]
         if isinstance(argument, ScalarArg):
             wanted = (argument.kind.value,)
         else:
@@ -101,7 +102,7 @@ def plan_buffers(
 
 
 def mismatch(
-    name: str, signature: Signature, arguments: Sequence[Argument], reserved: int, why: str
+    name: str, signature: Signature, arguments: Sequence[TypedArgument], reserved: int, why: str
 ) -> SignatureMismatchError:
     host = " (the first is the host's out-pointer)" if reserved else ""
     return SignatureMismatchError(
@@ -112,7 +113,7 @@ def mismatch(
 def write_arguments(
     instance: Instance,
     allocator: Optional[Allocator],
-    arguments: Sequence[Argument],
+    arguments: Sequence[TypedArgument],
     style: BufferStyle,
 ) -> tuple[list[Value], list[Written]]:
     """Allocate and fill each buffer; return the call's params and what was written."""

@@ -8,16 +8,18 @@ engines' own ``read`` follows slice rules and silently truncates).
 
 from __future__ import annotations
 
+import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Optional, Union
 
-from wasmcall.errors import OutOfBoundsError
+from wasmcall.errors import OutOfBoundsError, UsageError
 
 Value = Union[int, float]
 WASM_PAGE = 65536
-MEMORY32_LIMIT = 2**32
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,30 @@ class ImportInfo:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one run; None means unlimited."""
+    """Resource limits for a session; None means unlimited.
+
+    ``max_memory`` caps the instance for its whole life; ``timeout`` and
+    ``fuel`` are budgets that compiling, start-up and every call each get anew.
+    """
 
     timeout: Optional[float] = None
     fuel: Optional[int] = None
     max_memory: Optional[int] = None
+
+    @property
+    def per_call(self) -> CallLimits:
+        return CallLimits(self.timeout, self.fuel)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """Limits for one call: wall-clock seconds and an instruction budget; None is unlimited.
+
+    Each call gets its own budget: a slow first call does not eat the second's.
+    """
+
+    timeout: Optional[float] = None
+    fuel: Optional[int] = None
 
 
 HostCallback = Callable[..., Sequence[Value]]
@@ -180,6 +201,21 @@ class Instance(ABC):
 
         return callback
 
+    @contextmanager
+    def budget(self, limits: CallLimits) -> Iterator[None]:
+        """Run the block under ``limits``.
+
+        This default meters nothing: it serves engines whose deadlines are
+        enforced from outside (wasmer's child process) and refuses fuel,
+        which nothing outside an engine can count.
+        """
+        if limits.fuel is not None:
+            raise UsageError(
+                "this engine cannot meter fuel (it counts no instructions); use the wasmtime engine, "
+                "or a timeout to bound the run by time"
+            )
+        yield
+
     def output(self) -> Optional[GuestOutput]:
         """What a WASI guest wrote so far; None when the guest has no WASI."""
         return None
@@ -196,21 +232,32 @@ class CompiledModule(ABC):
 
     @abstractmethod
     def instantiate(self, linking: Linking, limits: Limits) -> Instance:
-        """Link imports, apply limits and run the start function."""
+        """Link imports, cap memory and run the start function within the limits' budget."""
+
+    @cached_property
+    def functions(self) -> dict[str, ExportInfo]:
+        """Function exports by name, built once: lookups stay O(1) however many exports there are."""
+        return {export.name: export for export in self.exports if export.kind == "func"}
 
     def function(self, name: str) -> Optional[ExportInfo]:
         """The function export named ``name``, if there is one."""
-        for export in self.exports:
-            if export.name == name and export.kind == "func":
-                return export
-        return None
+        return self.functions.get(name)
 
 
 class Engine(ABC):
     """A WebAssembly runtime behind wasmcall's seam."""
 
-    name: str
-
     @abstractmethod
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         """Compile wasm bytes or WAT text; raise LoadError on anything invalid."""
+
+    def prepare(self, source: Union[bytes, str], limits: Limits, label: str) -> Union[bytes, str]:
+        """The source to compile under ``limits``; engines that cap memory by rewriting override this."""
+        return source
+
+    def interrupt(self) -> None:  # noqa: B027 - engines that cannot interrupt do nothing
+        """Stop the guests running on this engine now, from any thread."""
+
+
+running_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""Engines that can interrupt a running guest; Ctrl-C interrupts them all."""

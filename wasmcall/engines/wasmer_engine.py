@@ -76,28 +76,24 @@ def describe_type(name: str, kind: Any) -> tuple[str, Optional[Signature], Optio
 
 
 class WasmerEngine(Engine):
-    name = "wasmer"
+    """wasmer with cranelift. It meters nothing itself: deadlines are enforced around it, by
+    running it in a child process (wasmcall.isolation), and the memory cap by lowering the
+    module's declared maximum before compiling (``prepare``, memory_cap.py)."""
 
-    def __init__(self, limits: Limits = Limits()) -> None:
-        """Refuse fuel, which nothing outside the engine can meter.
-
-        Deadlines are enforced around this engine, by running the call in a
-        child process (wasmcall.isolation); the memory cap by lowering the
-        module's declared maximum before compiling (memory_cap.py).
-        """
-        if limits.fuel is not None:
-            raise UsageError(
-                "engine 'wasmer' cannot meter --fuel (its Python API counts no instructions); "
-                "use --engine wasmtime, or --timeout to bound the run by time"
-            )
-        self.max_memory = limits.max_memory
+    def __init__(self) -> None:
         self.store = wasmer.Store(wasmer.engine.Universal(wasmer_compiler_cranelift.Compiler))
+
+    def prepare(self, source: Union[bytes, str], limits: Limits, label: str) -> Union[bytes, str]:
+        if limits.max_memory is None:
+            return source
+        try:
+            binary = wasmer.wat2wasm(source) if isinstance(source, str) else source
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
+        return cap_memory(bytes(binary), limits.max_memory)
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            if self.max_memory is not None:
-                binary = wasmer.wat2wasm(source) if isinstance(source, str) else source
-                source = cap_memory(bytes(binary), self.max_memory)
             module = wasmer.Module(self.store, source)
         except (RuntimeError, TypeError, ValueError) as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
@@ -196,6 +192,7 @@ class WasmerInstance(Instance):
         return 0 if self.memory is None else self.memory.data_size
 
     def _view(self, ptr: int, length: int) -> memoryview:
+        assert self.memory is not None  # view() returned early for a memoryless module
         return memoryview(self.memory.buffer)[ptr:ptr + length]
 
     def output(self) -> Optional[GuestOutput]:

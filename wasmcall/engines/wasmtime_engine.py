@@ -7,12 +7,15 @@ import ctypes
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Optional, Union
 
 import wasmtime
 
 from wasmcall.engines.base import (
+    CallLimits,
     CompiledModule,
     Engine,
     ExportInfo,
@@ -25,13 +28,22 @@ from wasmcall.engines.base import (
     Signature,
     Value,
     WasiSettings,
+    running_engines,
 )
 from wasmcall.engines.capture import OutputFiles
 from wasmcall.engines.traps import describe_trap, first_line, limit_message
-from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
+from wasmcall.errors import (
+    CallInterruptedError,
+    GuestExitError,
+    LimitExceededError,
+    LoadError,
+    TrapError,
+    UsageError,
+)
 
 TRAP_REASON = re.compile(r"wasm trap: (.+)")
 TRAP_FRAME = re.compile(r"^\s*0:\s+0x[0-9a-f]+ - (?:[^!\n]*!)?(.+)$", re.MULTILINE)
+UNLIMITED_FUEL = 2**63 - 1
 VALTYPES = {
     "i32": wasmtime.ValType.i32,
     "i64": wasmtime.ValType.i64,
@@ -82,16 +94,24 @@ def cache_enabled() -> bool:
 
 
 class WasmtimeEngine(Engine):
-    name = "wasmtime"
+    """One wasmtime Engine with epoch interruption always on (deadlines and Ctrl-C) and fuel if asked.
 
-    def __init__(self, limits: Limits = Limits()) -> None:
+    Epoch checks cost a little on tight loops, but they are what lets any
+    call be stopped; fuel is on only for engines made for fuel limits, since
+    a store of a fuel engine needs fuel before it runs anything.
+    """
+
+    def __init__(self, fuel: bool = False) -> None:
         config = wasmtime.Config()
         if cache_enabled():
             config.cache = True
-        config.consume_fuel = limits.fuel is not None
-        config.epoch_interruption = limits.timeout is not None
+        config.consume_fuel = fuel
+        config.epoch_interruption = True
         self.runtime = wasmtime.Engine(config)
-        self.limits = limits
+        self.fuel = fuel
+        self.lock = threading.Lock()
+        self.interrupted = False
+        running_engines.add(self)
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
@@ -99,6 +119,27 @@ class WasmtimeEngine(Engine):
         except wasmtime.WasmtimeError as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmtimeModule(self, module)
+
+    def interrupt(self) -> None:
+        with self.lock:
+            self.interrupted = True
+            self.runtime.increment_epoch()
+
+    def expire(self, deadline: Deadline) -> None:
+        """A deadline's timer fired: stop the guest unless its call already ended."""
+        with self.lock:
+            if deadline.armed:
+                deadline.expired = True
+                self.runtime.increment_epoch()
+
+
+@dataclass
+class Deadline:
+    """One call's wall-clock budget; disarmed under the engine's lock when the call ends,
+    so a timer firing late can never interrupt the next call."""
+
+    armed: bool = True
+    expired: bool = False
 
 
 class WasmtimeModule(CompiledModule):
@@ -113,38 +154,61 @@ class WasmtimeModule(CompiledModule):
 
 
 class WasmtimeInstance(Instance):
-    """One store and instance; the deadline timer spans start-up, the call and the frees."""
+    """One store and instance; each call (and start-up) runs under its own budget."""
 
     def __init__(self, module: WasmtimeModule, linking: Linking, limits: Limits) -> None:
+        self.engine = module.engine
         self.limits = limits
         self.store = wasmtime.Store(module.engine.runtime)
-        self.timer: Optional[threading.Timer] = None
-        if limits.fuel is not None:
-            self.store.set_fuel(limits.fuel)
         if limits.max_memory is not None:
             self.store.set_limits(memory_size=limits.max_memory)
-        if limits.timeout is not None:
-            self.store.set_epoch_deadline(1)
-            self.timer = threading.Timer(limits.timeout, module.engine.runtime.increment_epoch)
-            self.timer.daemon = True
-            self.timer.start()
         linker = wasmtime.Linker(module.engine.runtime)
         self.captured: Optional[OutputFiles] = None
-        if linking.wasi is not None:
-            self.captured = OutputFiles()
-            linker.define_wasi()
-            self.store.set_wasi(wasi_config(linking.wasi, self.captured))
-        for function in linking.functions:
-            linker.define_func(
-                function.module, function.name, functype_of(function.signature),
-                self.host_callback(function),
-            )
-        self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
+        try:
+            if linking.wasi is not None:
+                self.captured = OutputFiles()
+                linker.define_wasi()
+                self.store.set_wasi(wasi_config(linking.wasi, self.captured))
+            for function in linking.functions:
+                linker.define_func(
+                    function.module, function.name, functype_of(function.signature),
+                    self.host_callback(function),
+                )
+            with self.budget(limits.per_call):
+                self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
+        except BaseException:
+            self.close()
+            raise
         exports = self.instance.exports(self.store)
         self.exports = exports
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
         )
+
+    @contextmanager
+    def budget(self, limits: CallLimits) -> Iterator[None]:
+        """Fuel and an epoch deadline for one call; the timer is disarmed before the block ends."""
+        if limits.fuel is not None and not self.engine.fuel:
+            raise UsageError("a fuel limit needs a session opened with a fuel limit (fuel metering is off)")
+        if self.engine.fuel:
+            self.store.set_fuel(limits.fuel if limits.fuel is not None else UNLIMITED_FUEL)
+        self.limits = Limits(limits.timeout, limits.fuel, self.limits.max_memory)
+        with self.engine.lock:
+            self.engine.interrupted = False
+        self.store.set_epoch_deadline(1)
+        deadline = Deadline()
+        timer = None
+        if limits.timeout is not None:
+            timer = threading.Timer(limits.timeout, self.engine.expire, (deadline,))
+            timer.daemon = True
+            timer.start()
+        try:
+            yield
+        finally:
+            with self.engine.lock:
+                deadline.armed = False
+            if timer is not None:
+                timer.cancel()
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = self.exports[name]
@@ -179,6 +243,8 @@ class WasmtimeInstance(Instance):
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
             return LimitExceededError(limit_message("fuel", self.limits))
         if code == wasmtime.TrapCode.INTERRUPT:
+            if self.engine.interrupted:
+                return CallInterruptedError("interrupted: the guest was stopped")
             return LimitExceededError(limit_message("timeout", self.limits))
         message = trap.message
         reason = TRAP_REASON.search(message)
@@ -190,6 +256,7 @@ class WasmtimeInstance(Instance):
         return 0 if self.memory is None else self.memory.data_len(self.store)
 
     def _view(self, ptr: int, length: int) -> memoryview:
+        assert self.memory is not None  # view() returned early for a memoryless module
         base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
         return memoryview((ctypes.c_ubyte * length).from_address(base + ptr)).cast("B")
 
@@ -197,8 +264,6 @@ class WasmtimeInstance(Instance):
         return None if self.captured is None else self.captured.read()
 
     def close(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
         if self.captured is not None:
             self.captured.remove()
 

@@ -1,0 +1,234 @@
+"""One call through the guest's convention: plan it, then run it on a live instance.
+
+Planning checks everything that can be checked before the guest runs a
+single instruction (the export exists, the arguments fit its signature, the
+result kind fits its results, an allocator is there when buffers need one).
+Executing allocates and writes the arguments, calls, reads the result back
+and frees what the host owns. Both halves live here so that ownership rules
+(who frees what) sit next to the code that allocates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
+from wasmcall.conventions import assemblyscript
+from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
+from wasmcall.conventions.detect import Convention, Detection, detect_convention
+from wasmcall.conventions.marshal import (
+    BufferStyle,
+    Written,
+    params_needed,
+    plan_buffers,
+    type_plain_values,
+    write_arguments,
+)
+from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
+from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
+from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
+from wasmcall.records import ResultBytes
+from wasmcall.request import CallRequest
+
+OUT_POINTER_SIZE = 8
+OUT_POINTER_ALIGN = 4
+BINDGEN_STACK = "__wbindgen_add_to_stack_pointer"
+BINDGEN_FRAME = 16
+EXPORTS_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided before the guest runs."""
+
+    export: str
+    signature: Signature
+    arguments: tuple[TypedArgument, ...]
+    detection: Detection
+    allocator: Optional[Allocator]
+    kind: ResultKind
+    result: ResultSpec
+    style: BufferStyle
+    post_return: Optional[str]
+    free_inputs: bool
+    keep_result: bool
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What one executed plan produced: raw values, result bytes and the export's own time."""
+
+    values: tuple[Value, ...]
+    result: Optional[ResultBytes]
+    elapsed_ms: float
+
+
+def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
+    """Check the request against the module; raise a UsageError subclass for anything that cannot work."""
+    signature = find_function(compiled, request.export).signature
+    assert signature is not None
+    arguments = typed_arguments(request, signature)
+    detection = detect_convention(compiled, request.convention)
+    managed = detection.convention is Convention.ASSEMBLYSCRIPT
+    allocator = None
+    if not managed and (request.alloc or detection.alloc_name):
+        allocator = make_allocator(
+            compiled, request.alloc or detection.alloc_name or "", request.free or detection.free_name
+        )
+    post_return = f"cabi_post_{request.export}"
+    has_post_return = compiled.function(post_return) is not None
+    spec = request.result
+    if (
+        spec.kind is ResultKind.AUTO
+        and detection.convention is Convention.WASM_BINDGEN
+        and not signature.results
+        and len(signature.params) == params_needed(arguments) + 1
+    ):
+        spec = ResultSpec(ResultKind.OUT, spec.length, spec.packed_order)
+    kind = resolve_kind(spec, signature, has_post_return)
+    if managed and kind not in (ResultKind.AUTO, ResultKind.VALUE):
+        raise UsageError(f"--ret {kind.value} does not apply to AssemblyScript objects; leave --ret at auto")
+    spec = resolve_length(spec, kind, arguments, request.result_length_of)
+    reserved = 1 if kind is ResultKind.OUT else 0
+    style = plan_buffers(request.export, signature, arguments, reserved, managed)
+    return Plan(
+        request.export, signature, arguments, detection, allocator, kind, spec, style,
+        post_return if has_post_return else None, request.free_inputs, request.keep_result,
+    )
+
+
+def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedArgument, ...]:
+    """The request's arguments with plain values typed by the params they land on."""
+    if request.untyped:
+        texts = [a.text for a in request.arguments if isinstance(a, PlainValue)]
+        return tuple(type_plain_values(request.export, signature, texts))
+    return tuple(a for a in request.arguments if not isinstance(a, PlainValue))
+
+
+def execute(instance: Instance, plan: Plan) -> Execution:
+    """Write the arguments, call the export, read the result and free what the host owns."""
+    if plan.style is BufferStyle.MANAGED:
+        return execute_managed(instance, plan)
+    scratch = OutPointer(instance, plan.allocator) if plan.kind is ResultKind.OUT else None
+    params, written = write_arguments(instance, plan.allocator, plan.arguments, plan.style)
+    if scratch is not None:
+        params.insert(0, to_i32(scratch.ptr))
+    values, elapsed_ms = timed_call(instance, plan.export, params)
+    location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
+    data = None
+    if location is not None:
+        data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
+        if not plan.keep_result:
+            free_result(instance, plan, location.ptr, location.allocated, values)
+    if scratch is not None:
+        scratch.release()
+    if plan.free_inputs:
+        release_inputs(instance, plan.allocator, written)
+    return Execution(values, data, elapsed_ms)
+
+
+def execute_managed(instance: Instance, plan: Plan) -> Execution:
+    """AssemblyScript: pinned managed objects in, a string or ArrayBuffer (or a number) out."""
+    objects = assemblyscript.ManagedObjects()
+    params = objects.write(instance, plan.arguments)
+    values, elapsed_ms = timed_call(instance, plan.export, params)
+    data = None if plan.result.kind is ResultKind.VALUE else assemblyscript.read_object(instance, values)
+    objects.release(instance)
+    return Execution(values, data, elapsed_ms)
+
+
+def timed_call(instance: Instance, export: str, params: list[Value]) -> tuple[tuple[Value, ...], float]:
+    started = time.perf_counter()
+    values = instance.call(export, params)
+    return values, (time.perf_counter() - started) * 1000
+
+
+class OutPointer:
+    """Eight bytes of scratch for an out-pointer result.
+
+    wasm-bindgen guests take it from their shadow stack (and get it back
+    afterwards); other guests from their allocator.
+    """
+
+    def __init__(self, instance: Instance, allocator: Optional[Allocator]) -> None:
+        self.instance = instance
+        self.allocator = allocator
+        self.on_stack = allocator is not None and allocator.alloc_name == "__wbindgen_malloc"
+        if self.on_stack:
+            self.ptr = unsigned32(instance.call(BINDGEN_STACK, [-BINDGEN_FRAME])[0])
+            return
+        if allocator is None:
+            raise UsageError("--ret out needs guest memory, but the module exports no allocator")
+        self.ptr = allocator.allocate(instance, OUT_POINTER_SIZE, OUT_POINTER_ALIGN)
+
+    def release(self) -> None:
+        if self.on_stack:
+            self.instance.call(BINDGEN_STACK, [BINDGEN_FRAME])
+        elif self.allocator is not None:
+            self.allocator.free(self.instance, self.ptr, OUT_POINTER_SIZE, OUT_POINTER_ALIGN)
+
+
+def free_result(instance: Instance, plan: Plan, ptr: int, allocated: int, values: Sequence[Value]) -> None:
+    """Free a result the host now owns: post-return for a return area, else the guest's free."""
+    if plan.kind is ResultKind.AREA and plan.post_return is not None:
+        instance.call(plan.post_return, [values[0]])
+    elif plan.allocator is not None:
+        plan.allocator.free(instance, ptr, allocated)
+
+
+def release_inputs(instance: Instance, allocator: Optional[Allocator], written: Sequence[Written]) -> None:
+    if allocator is None:
+        return
+    for buffer in written:
+        allocator.free(instance, buffer.ptr, buffer.allocated)
+
+
+def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
+    """The function export ``name``, or an error naming the closest match and a few exports."""
+    function = compiled.function(name)
+    if function is not None:
+        return function
+    names = [e.name for e in compiled.exports if e.kind == "func"]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise UnknownExportError(f"no function export {name!r}{hint} (exports: {list_names(names)})")
+
+
+def list_names(names: Sequence[str]) -> str:
+    """A readable list that stays short however many exports a module has."""
+    if not names:
+        return "none"
+    shown = ", ".join(names[:EXPORTS_LISTED])
+    rest = len(names) - EXPORTS_LISTED
+    return f"{shown} … and {rest:,} more" if rest > 0 else shown
+
+
+def resolve_length(
+    spec: ResultSpec, kind: ResultKind, arguments: Sequence[TypedArgument], length_of: Optional[int]
+) -> ResultSpec:
+    """Fix ``--ret ptr``'s length: given, the length of argument K, or of the only buffer."""
+    if kind is not ResultKind.PTR:
+        if spec.length is not None or length_of is not None:
+            raise UsageError(f"--ret-len applies only to --ret ptr, not --ret {kind.value}")
+        return spec
+    if spec.length is not None:
+        return spec
+    if length_of is not None:
+        if not 0 <= length_of < len(arguments):
+            given = f"{len(arguments)} {'was' if len(arguments) == 1 else 'were'} given"
+            raise UsageError(f"--ret-len @{length_of}: no argument {length_of} (they count from 0; {given})")
+        target = arguments[length_of]
+        if isinstance(target, ScalarArg):
+            raise UsageError(f"--ret-len @{length_of}: argument {length_of} is a number, not a buffer")
+        return ResultSpec(spec.kind, target.size, spec.packed_order)
+    buffers = [a for a in arguments if not isinstance(a, ScalarArg)]
+    if len(buffers) != 1:
+        raise SignatureMismatchError(
+            "--ret ptr needs the result's length: give --ret-len N or --ret-len @K "
+            "(the length of argument K)"
+        )
+    return ResultSpec(spec.kind, buffers[0].size, spec.packed_order)

@@ -1,0 +1,57 @@
+"""One record for one call: what to call, with what, and how to read the result.
+
+The CLI, the checks runner, the REPL and library users all build a
+``CallRequest``; a session turns it into a ``CallResult``. Keeping every knob
+in one frozen record means nothing is threaded through fifteen keywords, and
+contradictory input (typed arguments and plain values together) is refused
+where the record is made instead of one silently winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from wasmcall.arguments import Argument, PlainValue
+from wasmcall.conventions.results import ResultSpec
+from wasmcall.engines.base import CallLimits
+from wasmcall.errors import UsageError
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """Call ``export`` with ``arguments``; every other field has the CLI's default.
+
+    ``arguments`` are typed (``--str``, ``--i32`` ...) or all plain values
+    typed later by the export's signature (the CLI's positional VALUES), never
+    both. ``result_length_of`` is ``--ret-len @K``. ``limits`` None means the
+    session's own timeout and fuel.
+    """
+
+    export: str
+    arguments: tuple[Argument, ...] = ()
+    result: ResultSpec = field(default_factory=ResultSpec)
+    result_length_of: Optional[int] = None
+    convention: Optional[str] = None
+    alloc: Optional[str] = None
+    free: Optional[str] = None
+    free_inputs: bool = False
+    keep_result: bool = False
+    limits: Optional[CallLimits] = None
+
+    def __post_init__(self) -> None:
+        plain = sum(isinstance(a, PlainValue) for a in self.arguments)
+        if plain and plain != len(self.arguments):
+            raise UsageError("plain values cannot be mixed with typed arguments (--str, --i32, ...)")
+        object.__setattr__(self, "arguments", tuple(self.arguments))
+
+    @property
+    def untyped(self) -> bool:
+        """True when the arguments are plain values still waiting for the signature's types."""
+        return bool(self.arguments) and isinstance(self.arguments[0], PlainValue)
+
+
+def plain_values(texts: Sequence[str]) -> tuple[PlainValue, ...]:
+    """Wrap positional VALUES so they travel in ``CallRequest.arguments``."""
+    return tuple(PlainValue(text) for text in texts)
