@@ -166,23 +166,25 @@ def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
     if not in_worker:
         return action()
     outcome: dict[str, Any] = {}
+    done = threading.Event()  # not Thread.join: a Ctrl-C inside join() marks a running thread stopped
 
     def work() -> None:
         try:
             outcome["value"] = action()
         except BaseException as error:
             outcome["error"] = error
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=work, name="wasmcall-guest", daemon=True)
-    worker.start()
+    threading.Thread(target=work, name="wasmcall-guest", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(WORKER_POLL_SECONDS)
+        while not done.wait(WORKER_POLL_SECONDS):
+            pass
     except KeyboardInterrupt as stop:
         from wasmcall.engines import interrupt_guests
 
         interrupt_guests()
-        worker.join(STOP_GRACE_SECONDS)
+        done.wait(STOP_GRACE_SECONDS)  # let the guest unwind and its session remove its files
         raise interrupted(stop) from None
     if "error" in outcome:
         raise outcome["error"]
