@@ -167,7 +167,7 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Module
 
 
 def compile_module(module: Union[str, Path], engine: str, limits: Limits) -> CompiledModule:
-    source = read_module(module)
+    source = read_module(module, limits.timeout)
     return load_engine(engine, limits).compile(source, str(module))
 
 

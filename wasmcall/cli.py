@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, Argument, parse_argument, parse_hex
+from wasmcall.arguments import ArgKind, Argument, parse_argument, parse_hex, read_stdin
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
@@ -32,7 +32,7 @@ from wasmcall.errors import (
     UsageError,
     WasmcallError,
 )
-from wasmcall.limits import parse_size, parse_timeout
+from wasmcall.limits import check_fuel, parse_size, parse_timeout
 
 T = TypeVar("T")
 WORKER_POLL_SECONDS = 0.05
@@ -109,12 +109,12 @@ def ordered_arguments(ctx: typer.Context, given: dict[str, list[str]]) -> list[t
     return ordered
 
 
-def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[Argument]:
+def parse_arguments(pairs: list[tuple[ArgKind, str]], wait: Optional[float] = None) -> list[Argument]:
     stdin_uses = sum(1 for kind, text in pairs if kind is ArgKind.FILE and text == "-")
     if stdin_uses > 1:
         raise UsageError("--file - (standard input) can be given only once")
-    stdin = sys.stdin.buffer.read() if stdin_uses else None
-    return [parse_argument(kind, text, stdin) for kind, text in pairs]
+    stdin = read_stdin(wait) if stdin_uses else None
+    return [parse_argument(kind, text, stdin, wait) for kind, text in pairs]
 
 
 def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
@@ -372,7 +372,7 @@ def call(
         result = run_interruptibly(engine is EngineName.WASMTIME, lambda: api.call(
             module,
             export,
-            parse_arguments(pairs),
+            parse_arguments(pairs, parse_timeout(timeout) if timeout is not None else None),
             untyped=values or (),
             engine=engine.value,
             result=ResultSpec(ret, length, packed_order),
@@ -386,7 +386,7 @@ def call(
             keep_result=keep_result,
             limits=Limits(
                 timeout=parse_timeout(timeout) if timeout is not None else None,
-                fuel=fuel,
+                fuel=check_fuel(fuel) if fuel is not None else None,
                 max_memory=parse_size(max_memory) if max_memory is not None else None,
             ),
         ))

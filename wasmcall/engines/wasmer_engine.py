@@ -26,7 +26,7 @@ from wasmcall.engines.base import (
     Value,
     WasiSettings,
 )
-from wasmcall.engines.capture import OutputFiles
+from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.memory_cap import cap_memory
 from wasmcall.engines.traps import describe_trap, first_line
 from wasmcall.errors import (
@@ -128,7 +128,7 @@ class WasmerModule(CompiledModule):
 class WasmerInstance(Instance):
     def __init__(self, module: WasmerModule, linking: Linking, limits: Limits) -> None:
         self.limits = limits
-        self.captured: Optional[OutputFiles] = None
+        self.captured: Optional[OutputCapture] = None
         try:
             self.instance = self.link(module, linking)
         except BaseException:
@@ -147,7 +147,7 @@ class WasmerInstance(Instance):
                     "engine 'wasmer' cannot grant directories safely (its WASI lets a guest open "
                     "host paths outside the granted directory); use --engine wasmtime for --dir"
                 )
-            self.captured = OutputFiles()
+            self.captured = OutputCapture()
             self.captured.redirect_descriptors()
             imports = wasi_imports(module, linking.wasi)
         namespaces: dict[str, dict[str, Any]] = {}

@@ -26,7 +26,7 @@ from wasmcall.engines.base import (
     Value,
     WasiSettings,
 )
-from wasmcall.engines.capture import OutputFiles
+from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.traps import describe_trap, first_line, limit_message
 from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
 
@@ -129,11 +129,12 @@ class WasmtimeInstance(Instance):
             self.timer.daemon = True
             self.timer.start()
         linker = wasmtime.Linker(module.engine.runtime)
-        self.captured: Optional[OutputFiles] = None
+        self.captured: Optional[OutputCapture] = None
         if linking.wasi is not None:
-            self.captured = OutputFiles()
+            self.captured = OutputCapture()
             linker.define_wasi()
             self.store.set_wasi(wasi_config(linking.wasi, self.captured))
+            self.captured.start()
         for function in linking.functions:
             linker.define_func(
                 function.module, function.name, functype_of(function.signature),
@@ -203,7 +204,7 @@ class WasmtimeInstance(Instance):
             self.captured.remove()
 
 
-def wasi_config(settings: WasiSettings, captured: OutputFiles) -> wasmtime.WasiConfig:
+def wasi_config(settings: WasiSettings, captured: OutputCapture) -> wasmtime.WasiConfig:
     """Grant exactly what the user asked for; WasiConfig starts with nothing."""
     config = wasmtime.WasiConfig()
     config.argv = list(settings.args)
