@@ -30,6 +30,7 @@ from wasmcall.conventions.marshal import (
 from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines import DEFAULT_ENGINE, load_engine
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, Signature, Value, WasiSettings
+from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
 from wasmcall.isolation import run_isolated
 from wasmcall.linking import ImportOptions, build_linking, is_wasi
@@ -41,6 +42,7 @@ OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
 BINDGEN_STACK = "__wbindgen_add_to_stack_pointer"
 BINDGEN_FRAME = 16
+CLOSE_MATCH_LIMIT = 10_000  # difflib over 100,000 names takes seconds
 
 
 @dataclass(frozen=True)
@@ -301,9 +303,9 @@ def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
     if function is not None:
         return function
     names = [e.name for e in compiled.exports if e.kind == "func"]
-    close = difflib.get_close_matches(name, names, n=1)
+    close = difflib.get_close_matches(name, names, n=1) if len(names) <= CLOSE_MATCH_LIMIT else []
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    listing = ", ".join(names) if names else "none"
+    listing = count_list(names) if names else "none"
     raise UnknownExportError(f"no function export {name!r}{hint} (exports: {listing})")
 
 

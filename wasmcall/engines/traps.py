@@ -7,11 +7,13 @@ to give the user one readable line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Optional
 
 from wasmcall.engines.base import Limits
 
 MESSAGE_LIMIT = 300
+LIST_LIMIT = 20
 # The engines word a few traps differently; say them one way.
 SAME_TRAP = {
     "unreachable": "unreachable instruction executed",
@@ -25,6 +27,14 @@ def truncate(text: str, limit: int = MESSAGE_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def count_list(items: Sequence[str], separator: str = ", ", shown: int = LIST_LIMIT) -> str:
+    """The first ``shown`` items, then how many more: a module may have 100,000 exports."""
+    listing = separator.join(items[:shown])
+    if len(items) > shown:
+        listing += f"{separator.rstrip()} … and {len(items) - shown:,} more"
+    return listing
 
 
 def first_line(error: BaseException) -> str:

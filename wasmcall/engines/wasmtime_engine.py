@@ -28,6 +28,7 @@ from wasmcall.engines.base import (
 )
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.traps import describe_trap, first_line, limit_message
+from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
 
 TRAP_REASON = re.compile(r"wasm trap: (.+)")
@@ -141,7 +142,7 @@ class WasmtimeInstance(Instance):
                 self.host_callback(function),
             )
         self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
-        exports = self.instance.exports(self.store)
+        exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
