@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import select
 import stat
+import sys
 import time
 from typing import Optional
 
@@ -50,6 +51,8 @@ def read_stream(path: str, wait: Optional[float], limit: int = STREAM_LIMIT) -> 
 def read_standard_input(wait: Optional[float], limit: int = STREAM_LIMIT) -> bytes:
     """Standard input, refused when closed or a terminal, bounded when a pipe."""
     try:
+        if sys.stdin is None:  # descriptor 0 was closed when Python started
+            raise OSError("closed")
         info = os.fstat(0)
     except OSError:
         raise InputError("standard input is closed; pipe or redirect the data in (e.g. < data.bin)") from None
@@ -91,8 +94,8 @@ def read_descriptor(descriptor: int, wait: Optional[float], limit: int) -> bytes
         ready, _, _ = select.select([descriptor], [], [], max(remaining, 0.0))
         if not ready:
             raise InputError(
-                f"nothing more arrived within {describe_wait(seconds)} "
-                f"({total} bytes read; no writer, or it has not finished)"
+                f"waited {describe_wait(seconds)} and the writer has not finished "
+                f"({total} bytes so far; is anything writing to it?)"
             )
         try:
             chunk = os.read(descriptor, CHUNK)

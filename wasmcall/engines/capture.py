@@ -70,7 +70,7 @@ def serve(readers: list[int], control: int, reply: int, limit: int) -> None:
     control pipe closes.
     """
     sinks = [Sink(limit) for _ in readers]
-    open_readers = dict(zip(readers, sinks))
+    open_readers = dict(zip(readers, sinks, strict=True))
     while True:
         ready, _, _ = select.select([*open_readers, control], [], [])
         for descriptor in ready:

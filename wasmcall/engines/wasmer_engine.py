@@ -99,7 +99,7 @@ class WasmerEngine(Engine):
                 binary = wasmer.wat2wasm(source) if isinstance(source, str) else source
                 source = cap_memory(bytes(binary), self.max_memory)
             module = wasmer.Module(self.store, source)
-        except (RuntimeError, TypeError, ValueError) as error:
+        except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmerModule(self, module)
 

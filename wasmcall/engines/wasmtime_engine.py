@@ -27,7 +27,7 @@ from wasmcall.engines.base import (
     WasiSettings,
 )
 from wasmcall.engines.capture import OutputCapture
-from wasmcall.engines.traps import describe_trap, first_line, limit_message
+from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import GuestExitError, LimitExceededError, LoadError, TrapError
 
@@ -174,7 +174,7 @@ class WasmtimeInstance(Instance):
                 ) from None
             if where == "start":
                 raise LoadError(f"could not instantiate the module: {first_line(error)}") from None
-            raise TrapError(f"{where}: {first_line(error)}") from None
+            raise TrapError(f"{where}: {host_call_reason(error)}") from None
 
     def translate_trap(self, trap: wasmtime.Trap, where: str) -> Exception:
         code = trap.trap_code
