@@ -321,7 +321,7 @@ def call(
         "--free", "The guest's free export.", GUEST_PANEL, "NAME", show_default=False,
     )] = None,
     timeout: Annotated[Text, option(
-        "--timeout", "Stop the guest after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
+        "--timeout", "Stop the run after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL, "DURATION",
         show_default=False,
     )] = None,
     fuel: Annotated[Optional[int], option(
