@@ -118,7 +118,7 @@ def test_out_of_range_limit_is_a_usage_error(
 def test_timeout_units_stop_a_spinning_guest(
     text: str, shown: str, engine: str, cli: Callable[..., Outcome], wat_file: Callable[[str, str], Path]
 ) -> None:
-    done = cli("call", wat_file("spin", SPIN), "spin", "--timeout", text, "--engine", engine)
+    done = cli("call", wat_file("spin-no-memory", SPIN), "spin", "--timeout", text, "--engine", engine)
     assert (done.code, done.stderr) == (3, f"wasmcall: error: timed out after {shown} s\n")
 
 

@@ -16,15 +16,23 @@ import select
 import stat
 import sys
 import time
-from typing import Optional
+from typing import BinaryIO, Optional
 
 STREAM_LIMIT = 64 * 2**20
 DEFAULT_WAIT = 30.0
 CHUNK = 1 << 20
+CLOSED_STDIN = "standard input is closed; pipe or redirect the data in (e.g. < data.bin)"
 
 
 class InputError(Exception):
     """Why an input could not be read; callers wrap it in their own typed error."""
+
+
+def too_much(limit: int) -> str:
+    return (
+        f"more than {limit // 2**20} MiB from a pipe or device "
+        "(the limit for inputs that are not regular files; save it to a file first)"
+    )
 
 
 def describe_wait(wait: float) -> str:
@@ -49,20 +57,34 @@ def read_stream(path: str, wait: Optional[float], limit: int = STREAM_LIMIT) -> 
 
 
 def read_standard_input(wait: Optional[float], limit: int = STREAM_LIMIT) -> bytes:
-    """Standard input, refused when closed or a terminal, bounded when a pipe."""
+    """Standard input, refused when closed or a terminal, bounded when a pipe.
+
+    A ``sys.stdin`` replaced by an in-memory stream (a test, an embedding
+    program) is read as it is: it cannot block or be endless by surprise.
+    """
+    stream = sys.stdin
+    if stream is None:  # descriptor 0 was closed when Python started
+        raise InputError(CLOSED_STDIN)
     try:
-        if sys.stdin is None:  # descriptor 0 was closed when Python started
-            raise OSError("closed")
-        info = os.fstat(0)
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return read_limited(stream.buffer, limit)
+    try:
+        info = os.fstat(descriptor)
     except OSError:
-        raise InputError("standard input is closed; pipe or redirect the data in (e.g. < data.bin)") from None
-    if os.isatty(0):
-        raise InputError(
-            "standard input is a terminal; pipe or redirect the data in (e.g. < data.bin)"
-        )
+        raise InputError(CLOSED_STDIN) from None
+    if os.isatty(descriptor):
+        raise InputError("standard input is a terminal; pipe or redirect the data in (e.g. < data.bin)")
     if stat.S_ISREG(info.st_mode):
-        return read_regular(0, info.st_size - os.lseek(0, 0, os.SEEK_CUR))
-    return read_descriptor(0, wait, limit)
+        return read_regular(descriptor, info.st_size - os.lseek(descriptor, 0, os.SEEK_CUR))
+    return read_descriptor(descriptor, wait, limit)
+
+
+def read_limited(stream: BinaryIO, limit: int) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(too_much(limit))
+    return data
 
 
 def read_regular(descriptor: int, size: int) -> bytes:
@@ -105,8 +127,5 @@ def read_descriptor(descriptor: int, wait: Optional[float], limit: int) -> bytes
             return b"".join(chunks)
         total += len(chunk)
         if total > limit:
-            raise InputError(
-                f"more than {limit // 2**20} MiB from a pipe or device "
-                "(the limit for inputs that are not regular files; save it to a file first)"
-            )
+            raise InputError(too_much(limit))
         chunks.append(chunk)
