@@ -16,9 +16,11 @@ import struct
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from wasmcall.errors import ArgumentValueError
+from wasmcall.inputs import InputError, read_standard_input
+from wasmcall.inputs import read_stream as read_bounded_stream
 
 
 class ArgKind(str, Enum):
@@ -100,10 +102,13 @@ TypedArgument = Union[ScalarArg, BufferArg, FileArg]
 Argument = Union[TypedArgument, PlainValue]
 
 
-def parse_argument(kind: ArgKind, text: str, stdin: bytes | None = None) -> TypedArgument:
+def parse_argument(
+    kind: ArgKind, text: str, stdin: bytes | None = None, wait: Optional[float] = None
+) -> TypedArgument:
     """Parse one command-line value; raise ArgumentValueError naming it if it is bad.
 
-    ``stdin`` is the already-read standard input, used for ``--file -``.
+    ``stdin`` is the already-read standard input, used for ``--file -``;
+    ``wait`` bounds how long a FIFO or pipe given as ``--file`` may take.
     """
     if kind in INT_RANGES:
         return ScalarArg(kind, parse_int(kind, text), text)
@@ -115,7 +120,7 @@ def parse_argument(kind: ArgKind, text: str, stdin: bytes | None = None) -> Type
         info = stat_readable_file(text)
         if stat.S_ISREG(info.st_mode):
             return FileArg(kind, Path(text), info.st_size, text)
-        return BufferArg(kind, read_stream(text), text)
+        return BufferArg(kind, read_stream(text, wait), text)
     return BufferArg(kind, BUFFER_PARSERS[kind](text), text)
 
 
@@ -233,13 +238,24 @@ def stat_readable_file(text: str) -> os.stat_result:
     return info
 
 
-def read_stream(text: str) -> bytes:
-    """Read a pipe or device (``<(cmd)``, ``/dev/stdin``), whose size is unknown up front."""
+def read_stream(text: str, wait: Optional[float] = None) -> bytes:
+    """Read a pipe or device (``<(cmd)``, a FIFO), whose size is unknown up front.
+
+    Bounded in time and size (inputs.py), so a FIFO nobody writes or
+    ``/dev/zero`` is an error, not a hang or an out-of-memory.
+    """
     try:
-        with open(text, "rb") as stream:
-            return stream.read()
-    except OSError as error:
-        raise ArgumentValueError(f"--file {text!r}: {error.strerror}") from None
+        return read_bounded_stream(text, wait)
+    except InputError as error:
+        raise ArgumentValueError(f"--file {text!r}: {error}") from None
+
+
+def read_stdin(wait: Optional[float] = None) -> bytes:
+    """Standard input for ``--file -``: refused when closed or a terminal, bounded when a pipe."""
+    try:
+        return read_standard_input(wait)
+    except InputError as error:
+        raise ArgumentValueError(f"--file -: {error}") from None
 
 
 BUFFER_PARSERS = {

@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex
+from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, read_stdin
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
@@ -35,7 +35,7 @@ from wasmcall.errors import (
     WasmcallError,
     interrupted,
 )
-from wasmcall.limits import parse_size, parse_timeout
+from wasmcall.limits import check_fuel, parse_size, parse_timeout
 from wasmcall.request import CallRequest, plain_values
 from wasmcall.session import SessionOptions
 
@@ -117,12 +117,12 @@ def ordered_arguments(ctx: typer.Context, given: dict[str, list[str]]) -> list[t
     return ordered
 
 
-def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[TypedArgument]:
+def parse_arguments(pairs: list[tuple[ArgKind, str]], wait: Optional[float] = None) -> list[TypedArgument]:
     stdin_uses = sum(1 for kind, text in pairs if kind is ArgKind.FILE and text == "-")
     if stdin_uses > 1:
         raise UsageError("--file - (standard input) can be given only once")
-    stdin = sys.stdin.buffer.read() if stdin_uses else None
-    return [parse_argument(kind, text, stdin) for kind, text in pairs]
+    stdin = read_stdin(wait) if stdin_uses else None
+    return [parse_argument(kind, text, stdin, wait) for kind, text in pairs]
 
 
 def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
@@ -349,7 +349,7 @@ def call(
         "--free", "The guest's free export.", GUEST_PANEL, "NAME", show_default=False,
     )] = None,
     timeout: Annotated[Text, option(
-        "--timeout", "Stop the guest after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
+        "--timeout", "Stop the run after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL, "DURATION",
         show_default=False,
     )] = None,
     fuel: Annotated[Optional[int], option(
@@ -394,14 +394,14 @@ def call(
         length, length_of = parse_ret_len(ret_len)
         limits = Limits(
             timeout=parse_timeout(timeout) if timeout is not None else None,
-            fuel=fuel,
+            fuel=check_fuel(fuel) if fuel is not None else None,
             max_memory=parse_size(max_memory) if max_memory is not None else None,
         )
         invocation = CallInvocation(
             module=module,
             request=CallRequest(
                 export,
-                (*parse_arguments(pairs), *plain_values(values or ())),
+                (*parse_arguments(pairs, limits.timeout), *plain_values(values or ())),
                 result=ResultSpec(ret, length, packed_order),
                 result_length_of=length_of,
                 convention=convention.value if convention else None,

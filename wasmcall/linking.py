@@ -24,6 +24,7 @@ from wasmcall.engines.base import (
     Value,
     WasiSettings,
 )
+from wasmcall.engines.traps import count_list
 from wasmcall.errors import GuestAbortError, LoadError, TrapError
 
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
@@ -63,7 +64,7 @@ def build_linking(compiled: CompiledModule, options: ImportOptions) -> Linking:
         else:
             functions.append(provided)
     if missing:
-        listing = "; ".join(item.describe() for item in missing)
+        listing = count_list([item.describe() for item in missing], "; ")
         raise LoadError(
             f"the module needs imports nobody provides: {listing} "
             "(--stub-imports links them to stubs that trap when called)"

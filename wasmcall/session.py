@@ -24,7 +24,7 @@ from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, WasiSettings
 from wasmcall.errors import GuestError, SessionClosedError
 from wasmcall.linking import ImportOptions, build_linking
-from wasmcall.modules import read_module
+from wasmcall.modules import display_path, read_module
 from wasmcall.records import CallResult
 from wasmcall.request import CallRequest
 
@@ -100,14 +100,11 @@ class LocalSession(Session):
         wasi = guest_wasi(options.wasi, label)
         self.linking = build_linking(self.compiled, ImportOptions(wasi, options.stub_imports))
         self.instance: Optional[Instance] = None
-        self.seen_stdout = 0
-        self.seen_stderr = 0
         self.start()
 
     def start(self) -> None:
         """Instantiate (running the start function) and run a reactor's ``_initialize``, each under the limits."""
         self.instance = self.compiled.instantiate(self.linking, self.options.limits)
-        self.seen_stdout = self.seen_stderr = 0
         if self.compiled.function("_initialize") is not None:
             try:
                 with self.instance.budget(self.options.limits.per_call):
@@ -150,9 +147,7 @@ class LocalSession(Session):
         output = self.live().output()
         if output is None:
             return None, None
-        stdout, stderr = output.stdout[self.seen_stdout:], output.stderr[self.seen_stderr:]
-        self.seen_stdout, self.seen_stderr = len(output.stdout), len(output.stderr)
-        return stdout, stderr
+        return output.stdout, output.stderr
 
     def new_stderr_tail(self) -> tuple[str, ...]:
         """The last few lines the guest wrote to stderr before failing: usually the reason."""
@@ -197,7 +192,7 @@ def open_session(
     and ``limits.fuel`` are each call's default budget (and start-up's).
     """
     options = SessionOptions(engine, limits, wasi, stub_imports)
-    return open_source(str(module), read_module(module), options)
+    return open_source(display_path(module), read_module(module, limits.timeout), options)
 
 
 def open_source(label: str, source: Union[bytes, str], options: SessionOptions) -> Session:

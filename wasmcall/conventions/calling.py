@@ -30,6 +30,7 @@ from wasmcall.conventions.marshal import (
 )
 from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
+from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
 from wasmcall.records import ResultBytes
 from wasmcall.request import CallRequest
@@ -38,7 +39,7 @@ OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
 BINDGEN_STACK = "__wbindgen_add_to_stack_pointer"
 BINDGEN_FRAME = 16
-EXPORTS_LISTED = 20
+CLOSE_MATCH_LIMIT = 10_000  # difflib over 100,000 names takes seconds
 
 
 @dataclass(frozen=True)
@@ -193,18 +194,10 @@ def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
     if function is not None:
         return function
     names = [e.name for e in compiled.exports if e.kind == "func"]
-    close = difflib.get_close_matches(name, names, n=1)
+    close = difflib.get_close_matches(name, names, n=1) if len(names) <= CLOSE_MATCH_LIMIT else []
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise UnknownExportError(f"no function export {name!r}{hint} (exports: {list_names(names)})")
-
-
-def list_names(names: Sequence[str]) -> str:
-    """A readable list that stays short however many exports a module has."""
-    if not names:
-        return "none"
-    shown = ", ".join(names[:EXPORTS_LISTED])
-    rest = len(names) - EXPORTS_LISTED
-    return f"{shown} … and {rest:,} more" if rest > 0 else shown
+    listing = count_list(names) if names else "none"
+    raise UnknownExportError(f"no function export {name!r}{hint} (exports: {listing})")
 
 
 def resolve_length(

@@ -217,7 +217,7 @@ class Instance(ABC):
         yield
 
     def output(self) -> Optional[GuestOutput]:
-        """What a WASI guest wrote so far; None when the guest has no WASI."""
+        """What a WASI guest wrote since the last time this was asked; None when the guest has no WASI."""
         return None
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method

@@ -26,7 +26,7 @@ from wasmcall.engines.base import (
     Value,
     WasiSettings,
 )
-from wasmcall.engines.capture import OutputFiles
+from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.memory_cap import cap_memory
 from wasmcall.engines.traps import describe_trap, first_line
 from wasmcall.errors import (
@@ -88,14 +88,16 @@ class WasmerEngine(Engine):
             return source
         try:
             binary = wasmer.wat2wasm(source) if isinstance(source, str) else source
+            return cap_memory(bytes(binary), limits.max_memory)
+        except LoadError as error:
+            raise LoadError(f"{label}: not a valid wasm module: {error.message}") from None
         except (RuntimeError, TypeError, ValueError) as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return cap_memory(bytes(binary), limits.max_memory)
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
             module = wasmer.Module(self.store, source)
-        except (RuntimeError, TypeError, ValueError) as error:
+        except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmerModule(self, module)
 
@@ -124,7 +126,7 @@ class WasmerModule(CompiledModule):
 class WasmerInstance(Instance):
     def __init__(self, module: WasmerModule, linking: Linking, limits: Limits) -> None:
         self.limits = limits
-        self.captured: Optional[OutputFiles] = None
+        self.captured: Optional[OutputCapture] = None
         try:
             self.instance = self.link(module, linking)
         except BaseException:
@@ -143,7 +145,7 @@ class WasmerInstance(Instance):
                     "engine 'wasmer' cannot grant directories safely (its WASI lets a guest open "
                     "host paths outside the granted directory); use --engine wasmtime for --dir"
                 )
-            self.captured = OutputFiles()
+            self.captured = OutputCapture()
             self.captured.redirect_descriptors()
             imports = wasi_imports(module, linking.wasi)
         namespaces: dict[str, dict[str, Any]] = {}

@@ -30,8 +30,9 @@ from wasmcall.engines.base import (
     WasiSettings,
     running_engines,
 )
-from wasmcall.engines.capture import OutputFiles
-from wasmcall.engines.traps import describe_trap, first_line, limit_message
+from wasmcall.engines.capture import OutputCapture
+from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message
+from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import (
     CallInterruptedError,
     GuestExitError,
@@ -163,12 +164,13 @@ class WasmtimeInstance(Instance):
         if limits.max_memory is not None:
             self.store.set_limits(memory_size=limits.max_memory)
         linker = wasmtime.Linker(module.engine.runtime)
-        self.captured: Optional[OutputFiles] = None
+        self.captured: Optional[OutputCapture] = None
         try:
             if linking.wasi is not None:
-                self.captured = OutputFiles()
+                self.captured = OutputCapture()
                 linker.define_wasi()
                 self.store.set_wasi(wasi_config(linking.wasi, self.captured))
+                self.captured.start()
             for function in linking.functions:
                 linker.define_func(
                     function.module, function.name, functype_of(function.signature),
@@ -179,7 +181,7 @@ class WasmtimeInstance(Instance):
         except BaseException:
             self.close()
             raise
-        exports = self.instance.exports(self.store)
+        exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
@@ -236,7 +238,7 @@ class WasmtimeInstance(Instance):
                 ) from None
             if where == "start":
                 raise LoadError(f"could not instantiate the module: {first_line(error)}") from None
-            raise TrapError(f"{where}: {first_line(error)}") from None
+            raise TrapError(f"{where}: {host_call_reason(error)}") from None
 
     def translate_trap(self, trap: wasmtime.Trap, where: str) -> Exception:
         code = trap.trap_code
@@ -268,7 +270,7 @@ class WasmtimeInstance(Instance):
             self.captured.remove()
 
 
-def wasi_config(settings: WasiSettings, captured: OutputFiles) -> wasmtime.WasiConfig:
+def wasi_config(settings: WasiSettings, captured: OutputCapture) -> wasmtime.WasiConfig:
     """Grant exactly what the user asked for; WasiConfig starts with nothing."""
     config = wasmtime.WasiConfig()
     config.argv = list(settings.args)
