@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -180,14 +180,17 @@ def run_on_worker(action: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def output_mode(json_output: bool, raw: bool) -> str:
+def output_mode(json_output: bool, raw: bool, full: bool = False) -> str:
+    """``json``, ``raw``, ``plain`` for a pipe, or a terminal view: ``rich`` (shortened) or ``full``."""
     if json_output and raw:
         raise UsageError("--json and --raw cannot be used together")
     if json_output:
         return "json"
     if raw:
         return "raw"
-    return "rich" if sys.stdout.isatty() else "plain"
+    if not sys.stdout.isatty():
+        return "plain"
+    return "full" if full else "rich"
 
 
 def wants_traceback(flag: bool) -> bool:
@@ -207,16 +210,24 @@ def error_boundary(json_output: bool, traceback: bool) -> Iterator[None]:
 
 
 def report_error(error: WasmcallError, json_output: bool) -> None:
-    """One line on stderr (two more for an --expect diff), or the JSON error envelope."""
-    from wasmcall.render import error_envelope, write_json
+    """One line on stderr (three more for an --expect diff), or the JSON error envelope.
+
+    stdout is flushed first, so where both go to one pipe (a CI log) the value
+    comes before the error. Messages embed module-derived names and guest text,
+    so they are escaped (wasmcall.terminal) whatever stderr is.
+    """
+    from wasmcall.render import error_envelope, expectation_lines, write_json
+    from wasmcall.terminal import escape_line
 
     if json_output:
         write_json(error_envelope(error), sys.stdout)
         return
-    typer.echo(f"wasmcall: error: {error.message}", err=True)
+    with suppress(OSError):  # a closed pipe must not hide the error
+        sys.stdout.flush()
+    lines = [f"wasmcall: error: {escape_line(error.message)}"]
     if isinstance(error, ExpectationError):
-        typer.echo(f"  expected: {error.expected!r}", err=True)
-        typer.echo(f"  actual:   {error.actual!r}", err=True)
+        lines.extend(expectation_lines(error))
+    typer.echo("\n".join(lines), err=True)
 
 
 def print_traceback() -> None:
@@ -302,6 +313,9 @@ def call(
     keep_result: Annotated[bool, option("--keep-result", "Do not free the result buffer.", RESULT_PANEL)] = False,
     json_output: JsonOpt = False,
     raw: Annotated[bool, option("--raw", "Print the result bytes only.", OUTPUT_PANEL)] = False,
+    full: Annotated[bool, option(
+        "--full", "On a terminal, show a long result whole instead of its head and tail.", OUTPUT_PANEL,
+    )] = False,
     expect: Annotated[Text, option(
         "--expect", "Exit 1 unless the result text (or scalar) equals TEXT.", OUTPUT_PANEL, "TEXT",
         show_default=False,
@@ -359,7 +373,7 @@ def call(
         reject_unknown_options([export, *(values or [])])
         if expect_hex is not None:
             parse_hex(expect_hex, "--expect-hex")  # a bad check is a usage error before the guest runs
-        mode = output_mode(json_output, raw)
+        mode = output_mode(json_output, raw, full)
         given = {
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
             "b64_values": b64_values, "file_values": file_values, "i32_values": i32_values,
