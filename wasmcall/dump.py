@@ -20,7 +20,7 @@ from wasmcall.terminal import escape_controls
 HEX_WIDTH = 16
 HEX_COLUMN = HEX_WIDTH * 3 - 1
 HEXDUMP_CHUNK = HEX_WIDTH * 4096
-TEXT_CHUNK = 1 << 20
+TEXT_CHUNK = 1 << 18
 PRINTABLE = bytes(b if 0x20 <= b < 0x7F else ord(".") for b in range(256))
 MAX_UTF8_WIDTH = 4
 MIN_SHOWN_ROWS = 4
@@ -110,7 +110,8 @@ def write_text(data: bytes, stream: IO[str], columns: int, rows: int, styles: St
         stream.write("\n")
         return
     head = head_of(data[:budget].decode("utf-8", errors="ignore"), keep, columns)
-    tail = tail_of(skip_continuation(data[-budget:]).decode("utf-8"), keep, columns)
+    end = skip_continuation(data[-budget:]).decode("utf-8")
+    tail = tail_of(end.removesuffix("\n"), keep, columns) + ("\n" if end.endswith("\n") else "")
     stream.write(escape_controls(head) + "\n")
     write_note(stream, len(data) - len(head.encode()) - len(tail.encode()), styles)
     stream.write(escape_controls(tail) + "\n")

@@ -101,8 +101,9 @@ def check_text(result: CallResult, expected: str) -> None:
         try:
             wanted = parse_hex(expected, "--expect")
         except ArgumentValueError:
+            size = plural(data.length, "byte")
             raise ResultExpectationError(
-                f"--expect failed: the result is binary ({plural(data.length, 'byte')}), so it is compared as hex, "
+                f"--expect failed: the result is binary ({size}), so it is compared as hex, "
                 f"and {expected!r} is not hex", expected, result, bytes_difference(b"", data.data, 0),
             ) from None
         check_bytes("--expect", expected, wanted, result)

@@ -10,7 +10,7 @@ from typing import Optional
 
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature, Value
 
-TEXT_CHECK_CHUNK = 1 << 20
+TEXT_CHECK_CHUNK = 1 << 18
 # C0 controls but tab, newline and carriage return, and DEL: one byte each in UTF-8.
 CONTROL_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r") + b"\x7f"
 # C1 controls (U+0080..U+009F) are two bytes in UTF-8, both starting with C2.

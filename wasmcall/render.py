@@ -25,7 +25,7 @@ from wasmcall.values import format_value, json_value, typed_values
 __all__ = ["escape_controls"]  # re-exported: the hostile tests check it here
 
 ENVELOPE_VERSION = 1
-HEX_CHUNK = 1 << 20
+HEX_CHUNK = 1 << 19
 MODES = ("json", "raw", "rich", "full", "plain")
 """``rich``: a terminal, long results shortened; ``full``: a terminal, nothing shortened."""
 
