@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import wasmcall
 from tests.conftest import data_segment
 from tests.test_terminal_safety import SGR, run_on_terminal
-from wasmcall.dump import FULL_HINT
+from wasmcall.dump import FULL_HINT, hexdump_lines
 from wasmcall.jsonstream import StreamedString, write_document
 from wasmcall.records import is_readable_text
 from wasmcall.render import show_result
@@ -317,3 +317,26 @@ def test_checking_a_big_result_copies_nothing(cli: Callable, big_guest: Path, en
     finally:
         tracemalloc.stop()
     assert peak < PEAK_ALLOWANCE
+
+
+# ---------------------------------------------------------------- the hexdump writer
+
+def reference_hexdump(data: bytes, start: int) -> str:
+    """One formatted line per 16 bytes, the obvious way."""
+    lines = []
+    for offset in range(start, len(data), 16):
+        chunk = data[offset:offset + 16]
+        shown = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f"{offset:08x}  {chunk.hex(' '):<47}  |{shown}|\n")
+    return "".join(lines)
+
+
+@given(st.binary(max_size=200), st.integers(0, 12))
+def test_hexdump_lines_are_the_obvious_hexdump(data: bytes, start_line: int) -> None:
+    start = min(start_line * 16, len(data) - len(data) % 16)
+    assert "".join(hexdump_lines(data, start)) == reference_hexdump(data, start)
+
+
+def test_hexdump_lines_across_chunks() -> None:
+    data = bytes(range(256)) * 300 + b"tail"  # more than one 64 KiB chunk, a short last line
+    assert "".join(hexdump_lines(data)) == reference_hexdump(data, 0)
