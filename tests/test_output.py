@@ -340,3 +340,11 @@ def test_hexdump_lines_are_the_obvious_hexdump(data: bytes, start_line: int) -> 
 def test_hexdump_lines_across_chunks() -> None:
     data = bytes(range(256)) * 300 + b"tail"  # more than one 64 KiB chunk, a short last line
     assert "".join(hexdump_lines(data)) == reference_hexdump(data, 0)
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 7], ids=lambda size: f"chunks-of-{size}")
+def test_escaped_chunks_keep_crlf_across_a_cut(size: int) -> None:
+    from wasmcall.dump import escaped_chunks
+
+    text = "ab\r\ncd\ref\r\n\r\x1b"
+    assert "".join(escaped_chunks(text.encode(), size)) == "ab\r\ncd\\ref\r\n\\r\\x1b"

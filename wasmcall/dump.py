@@ -133,7 +133,7 @@ def write_text(data: bytes, stream: IO[str], columns: int, rows: int, styles: St
     keep = shown_rows(rows)
     budget = keep * columns * MAX_UTF8_WIDTH
     if rows <= 0 or (len(data) <= 2 * budget and screen_rows(data.decode("utf-8"), columns) <= rows - 2):
-        write_chunks((escape_controls(chunk) for chunk in text_chunks(data)), stream)
+        write_chunks(escaped_chunks(data), stream)
         stream.write("\n")
         return
     head = head_of(data[:budget].decode("utf-8", errors="ignore"), keep, columns)
@@ -142,6 +142,16 @@ def write_text(data: bytes, stream: IO[str], columns: int, rows: int, styles: St
     stream.write(escape_controls(head) + "\n")
     write_note(stream, len(data) - len(head.encode()) - len(tail.encode()), styles)
     stream.write(escape_controls(tail) + "\n")
+
+
+def escaped_chunks(data: bytes, chunk_size: int = TEXT_CHUNK) -> Iterator[str]:
+    """text_chunks, escaped; a CR ending one chunk waits for the next, in case it starts with LF."""
+    pending = ""
+    for chunk in text_chunks(data, chunk_size):
+        chunk = pending + chunk
+        pending = "\r" if chunk.endswith("\r") else ""
+        yield escape_controls(chunk.removesuffix(pending) if pending else chunk)
+    yield escape_controls(pending)
 
 
 def screen_rows(text: str, columns: int) -> int:
