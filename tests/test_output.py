@@ -154,6 +154,15 @@ def test_diff_windows_show_invisible_differences(cli: Callable, rust_guest: Path
     ]
 
 
+def test_expected_text_that_is_not_utf8(cli: Callable, rust_guest: Path, engine: str) -> None:
+    """Bytes in argv that are not UTF-8 arrive as lone surrogates: compared as those bytes, shown escaped."""
+    outcome = cli("call", rust_guest, "upper_pair", "--str", "abc", "--expect", "AB\udcff", "--engine", engine)
+    assert outcome.code == 1
+    assert outcome.stderr.splitlines()[1:] == ["  expected: 'AB\\udcff'", "  actual:   'ABC'", "               ^"]
+    document = cli("call", rust_guest, "upper_pair", "--str", "abc", "--expect", "AB\udcff", "--json").stdout
+    assert '"expected": "AB\\udcff"' in document
+
+
 def test_a_failed_expect_in_json_keeps_the_result(cli: Callable, rust_guest: Path, engine: str) -> None:
     outcome = cli(
         "call", rust_guest, "upper_pair", "--str", "abc", "--expect", "ABD", "--json", "--engine", engine,

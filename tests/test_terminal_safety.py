@@ -111,9 +111,10 @@ def assert_terminal_safe(drawn: str) -> None:
         ("tag\U000e0041", "tag\\U000e0041", "tag\\U000e0041"),
         ("line\u2028sep", "line\\u2028sep", "line\\u2028sep"),
         ("héllo wörld 中文 🙂", "héllo wörld 中文 🙂", "héllo wörld 中文 🙂"),
+        ("argv\udcffbyte", "argv\\udcffbyte", "argv\\udcffbyte"),
     ],
     ids=["csi", "osc-title", "tab-newline", "crlf", "lone-cr", "del-c1", "rlo", "isolates-zwsp-bom",
-         "tag-character", "line-separator", "ordinary-unicode"],
+         "tag-character", "line-separator", "ordinary-unicode", "lone-surrogate"],
 )
 def test_escaping(text: str, line: str, text_view: str) -> None:
     assert (escape_line(text), escape_controls(text)) == (line, text_view)

@@ -149,13 +149,13 @@ def first_difference(expected: bytes, actual: bytes) -> Optional[int]:
 
 def text_difference(expected: str, actual: bytes) -> Optional[Difference]:
     """Compare text with a text result's UTF-8 bytes, in characters, decoding only near the difference."""
-    wanted = expected.encode()
+    wanted = expected.encode("utf-8", "surrogateescape")  # argv bytes that were not UTF-8 come back
     byte_offset = first_difference(wanted, actual)
     if byte_offset is None:
         return None
     offset = len(wanted[:byte_offset].decode("utf-8", errors="ignore"))
     start = max(0, offset - CONTEXT)
-    start_byte = len(expected[:start].encode())
+    start_byte = len(expected[:start].encode("utf-8", "surrogateescape"))
     span = offset - start + CONTEXT + 1
     near = actual[start_byte:start_byte + span * 4].decode("utf-8", errors="ignore")[:span]
     return text_window(offset, start, expected[start:start + span], near, (len(expected), character_count(actual)))

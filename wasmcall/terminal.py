@@ -31,12 +31,15 @@ FORMATS = (
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
-UNSAFE_IN_LINE = re.compile(f"[{CONTROLS}{FORMATS}]")
+# Lone surrogates: what Python makes of bytes in argv or a file name that are not UTF-8.
+# No terminal can show them and no UTF-8 stream can encode them.
+SURROGATES = "\ud800-\udfff"
+UNSAFE_IN_LINE = re.compile(f"[{CONTROLS}{FORMATS}{SURROGATES}]")
 # In multi-line text, tab and newline keep their meaning, and so does CR before LF
 # (Windows line ends); a lone CR would let a guest overwrite what is already shown.
-UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{FORMATS}]|\r(?!\n)")
+UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{FORMATS}{SURROGATES}]|\r(?!\n)")
 # json.dumps already escapes C0; these are the rest, for JSON written to any stream.
-UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{FORMATS}]")
+UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{FORMATS}{SURROGATES}]")
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 DEFAULT_SIZE = (80, 24)
 
