@@ -12,17 +12,16 @@ it costs a chunk of memory beyond the result, never another copy of it.
 from __future__ import annotations
 
 import sys
-from typing import IO, Any, Optional, TextIO
+from typing import IO, Any, Optional, TextIO, Union
 
 from wasmcall.dump import Styles, hexdump_lines, text_chunks, write_chunks, write_hexdump, write_text
 from wasmcall.errors import ExpectationError, WasmcallError
+from wasmcall.expect import ResultExpectationError, string_difference
 from wasmcall.jsonstream import StreamedString, write_document
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
 from wasmcall.suggest import command_line
 from wasmcall.terminal import escape_controls, escape_line, is_terminal, screen_size
 from wasmcall.values import format_value, json_value, typed_values
-
-__all__ = ["escape_controls"]  # re-exported: the hostile tests check it here
 
 ENVELOPE_VERSION = 1
 HEX_CHUNK = 1 << 19
@@ -86,18 +85,15 @@ def error_envelope(error: WasmcallError) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": error.kind, "message": error.message, "exit_code": int(error.exit_code),
     }
-    if not isinstance(error, ExpectationError):
-        return {"wasmcall": ENVELOPE_VERSION, "error": body}
-    from wasmcall.expect import ResultExpectationError
-
-    if not isinstance(error, ResultExpectationError):
+    if isinstance(error, ResultExpectationError):
+        body.update(expected=error.expected, actual=streamed_actual(error))
+        return {**envelope(error.result), "error": body}
+    if isinstance(error, ExpectationError):
         body.update(expected=error.expected, actual=error.actual)
-        return {"wasmcall": ENVELOPE_VERSION, "error": body}
-    body.update(expected=error.expected, actual=streamed_actual(error))
-    return {**envelope(error.result), "error": body}
+    return {"wasmcall": ENVELOPE_VERSION, "error": body}
 
 
-def streamed_actual(error: Any) -> Any:
+def streamed_actual(error: ResultExpectationError) -> Union[str, StreamedString]:
     """What a failed check compared against, written from the result rather than copied."""
     data = error.result.result
     if data is None:
@@ -107,8 +103,6 @@ def streamed_actual(error: Any) -> Any:
 
 def expectation_lines(error: ExpectationError) -> list[str]:
     """Under the error line: a window of both values around the first difference, and a caret."""
-    from wasmcall.expect import ResultExpectationError, string_difference
-
     if isinstance(error, ResultExpectationError):
         difference = error.difference
     else:
@@ -157,15 +151,6 @@ def report_envelope(report: ModuleReport) -> dict[str, Any]:
 def write_json(document: dict[str, Any], stream: IO[str]) -> None:
     """One line of JSON; ``StreamedString`` fields are written a chunk at a time."""
     write_document(document, stream)
-
-
-def hexdump_rows(data: bytes) -> list[tuple[str, str, str]]:
-    """Rows of (offset, hex bytes, printable ASCII), 16 bytes each: for small data and tests."""
-    rows = []
-    for line in "".join(hexdump_lines(data)).splitlines():
-        offset, hex_part, text = line[:8], line[10:57].rstrip(), line[59:]
-        rows.append((offset, hex_part, text.strip("|")))
-    return rows
 
 
 def write_plain(result: CallResult, stream: IO[str]) -> None:
