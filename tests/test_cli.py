@@ -238,17 +238,21 @@ def test_json_error_envelope(cli, rust_guest, engine, arguments, kind, message, 
     ) + "\n"
 
 
-def test_json_with_a_failed_expect_is_one_error_envelope(cli, rust_guest, engine):
-    """--json prints ONE envelope; a failed --expect is a failure, so that is the error envelope."""
+def test_json_with_a_failed_expect_keeps_the_call_beside_the_error(cli, rust_guest, engine):
+    """--json prints ONE envelope; a failed --expect is the error, and values and result stay in it."""
     outcome = cli("call", rust_guest, "add", "2", "3", "--json", "--expect", "6", "--engine", engine)
     assert (outcome.code, outcome.stderr) == (1, "")
-    assert outcome.stdout == json.dumps({
-        "wasmcall": 1,
+    document = json.loads(outcome.stdout)
+    assert isinstance(document.pop("elapsed_ms"), float)
+    assert document == {
+        "wasmcall": 1, "module": str(rust_guest), "export": "add", "engine": engine,
+        "values": [5], "result": None,
         "error": {
-            "kind": "expect", "message": "--expect failed: results differ at character 0", "exit_code": 1,
+            "kind": "expect", "message": "--expect failed: results differ at character 0 "
+            "(expected 1 character, got 1)", "exit_code": 1,
             "expected": "6", "actual": "5",
         },
-    }) + "\n"
+    }
 
 
 def test_missing_module_json_error(cli, tmp_path):
@@ -273,33 +277,43 @@ def test_missing_module_json_error(cli, tmp_path):
         ("scale", ["--f64", "inf", "--f32", "0"], ["--expect", "nan"], 0, "nan\n", ""),
         (
             "upper_pair", ["--str", "abc"], ["--expect", "ABD"], 1, "ABC\n",
-            f"{ERROR}--expect failed: results differ at character 2\n  expected: 'ABD'\n  actual:   'ABC'\n",
+            f"{ERROR}--expect failed: results differ at character 2 (expected 3 characters, got 3)\n"
+            "  expected: 'ABD'\n  actual:   'ABC'\n               ^\n",
         ),
         (
             "upper_pair", ["--str", "abc"], ["--expect", "ABCD"], 1, "ABC\n",
-            f"{ERROR}--expect failed: results differ at character 3\n  expected: 'ABCD'\n  actual:   'ABC'\n",
+            f"{ERROR}--expect failed: results differ at character 3 (expected 4 characters, got 3)\n"
+            "  expected: 'ABCD'\n  actual:   'ABC'\n                ^\n",
         ),
         (
             "upper_pair", ["--str", "abc"], ["--expect-hex", "414244"], 1, "ABC\n",
-            f"{ERROR}--expect-hex failed: results differ at character 5\n"
-            "  expected: '414244'\n  actual:   '414243'\n",
+            f"{ERROR}--expect-hex failed: results differ at byte 2 (expected 3 bytes, got 3)\n"
+            "  expected: '41 42 44'\n  actual:   '41 42 43'\n                   ^\n",
         ),
         (
             "add", ["2", "3"], ["--expect", "6"], 1, "5\n",
-            f"{ERROR}--expect failed: results differ at character 0\n  expected: '6'\n  actual:   '5'\n",
+            f"{ERROR}--expect failed: results differ at character 0 (expected 1 character, got 1)\n"
+            "  expected: '6'\n  actual:   '5'\n             ^\n",
         ),
         (
             "upper_pair", ["--hex", "ff"], ["--expect", "x"], 1, hexdump_line(0, b"\xff") + "\n",
-            f"{ERROR}--expect failed: results differ at character 0\n  expected: 'x'\n  actual:   'ff'\n",
+            f"{ERROR}--expect failed: the result is binary (1 byte), so it is compared as hex, "
+            "and 'x' is not hex\n  expected: ''\n  actual:   'ff'\n             ^\n",
+        ),
+        ("upper_pair", ["--hex", "ff"], ["--expect", "FF"], 0, hexdump_line(0, b"\xff") + "\n", ""),
+        (
+            "upper_pair", ["--hex", "00010203"], ["--expect", "00010203"], 0,
+            hexdump_line(0, b"\x00\x01\x02\x03") + "\n", "",
         ),
         (
             "add", ["2", "3"], ["--expect-hex", "05"], 1, "5\n",
             f"{ERROR}--expect-hex: the call returned no bytes (use --ret to read a buffer)\n"
-            "  expected: '05'\n  actual:   ''\n",
+            "  expected: '05'\n  actual:   ''\n             ^\n",
         ),
     ],
     ids=["text", "hex", "hex-spaced", "both", "scalar", "nan", "text-differs", "text-shorter", "hex-differs",
-         "scalar-differs", "not-utf8-compared-as-hex", "hex-of-a-scalar"],
+         "scalar-differs", "binary-against-text-that-is-not-hex", "binary-compared-as-hex",
+         "control-bytes-are-binary", "hex-of-a-scalar"],
 )
 def test_expect(cli, rust_guest, engine, export, arguments, check, code, stdout, stderr):
     outcome = cli("call", rust_guest, export, *arguments, *check, "--engine", engine)

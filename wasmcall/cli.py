@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Optional, TypeVar
@@ -191,14 +191,17 @@ def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def output_mode(json_output: bool, raw: bool) -> str:
+def output_mode(json_output: bool, raw: bool, full: bool = False) -> str:
+    """``json``, ``raw``, ``plain`` for a pipe, or a terminal view: ``rich`` (shortened) or ``full``."""
     if json_output and raw:
         raise UsageError("--json and --raw cannot be used together")
     if json_output:
         return "json"
     if raw:
         return "raw"
-    return "rich" if sys.stdout.isatty() else "plain"
+    if not sys.stdout.isatty():
+        return "plain"
+    return "full" if full else "rich"
 
 
 def wants_traceback(flag: bool) -> bool:
@@ -223,16 +226,24 @@ def error_boundary(json_output: bool, traceback: bool, reraise: bool = False) ->
 
 
 def report_error(error: WasmcallError, json_output: bool) -> None:
-    """One line on stderr (two more for an --expect diff), or the JSON error envelope."""
-    from wasmcall.render import error_envelope, write_json
+    """One line on stderr (three more for an --expect diff), or the JSON error envelope.
+
+    stdout is flushed first, so where both go to one pipe (a CI log) the value
+    comes before the error. Messages embed module-derived names and guest text,
+    so they are escaped (wasmcall.terminal) whatever stderr is.
+    """
+    from wasmcall.render import error_envelope, expectation_lines, write_json
+    from wasmcall.terminal import escape_line
 
     if json_output:
         write_json(error_envelope(error), sys.stdout)
         return
-    typer.echo(f"wasmcall: error: {error.message}", err=True)
+    with suppress(OSError):  # a closed pipe must not hide the error
+        sys.stdout.flush()
+    lines = [f"wasmcall: error: {escape_line(error.message)}"]
     if isinstance(error, ExpectationError):
-        typer.echo(f"  expected: {error.expected!r}", err=True)
-        typer.echo(f"  actual:   {error.actual!r}", err=True)
+        lines.extend(expectation_lines(error))
+    typer.echo("\n".join(lines), err=True)
 
 
 def print_traceback() -> None:
@@ -330,6 +341,9 @@ def call(
     keep_result: Annotated[bool, option("--keep-result", "Do not free the result buffer.", RESULT_PANEL)] = False,
     json_output: JsonOpt = False,
     raw: Annotated[bool, option("--raw", "Print the result bytes only.", OUTPUT_PANEL)] = False,
+    full: Annotated[bool, option(
+        "--full", "On a terminal, show a long result whole instead of its head and tail.", OUTPUT_PANEL,
+    )] = False,
     expect: Annotated[Text, option(
         "--expect", "Exit 1 unless the result text (or scalar) equals TEXT.", OUTPUT_PANEL, "TEXT",
         show_default=False,
@@ -417,7 +431,7 @@ def call(
                 wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
                 stub_imports=stub_imports,
             ),
-            mode=output_mode(json_output, raw),
+            mode=output_mode(json_output, raw, full),
             expect=expect,
             expect_hex=expect_hex,
         )
@@ -505,8 +519,10 @@ def report_internal_error(error: Exception, argv: list[str], json_output: bool) 
     if json_output:
         report_error(InternalError(message), json_output)
     else:
+        from wasmcall.terminal import escape_line
+
         typer.echo(
-            f"wasmcall: internal error: {message} "
+            f"wasmcall: internal error: {escape_line(message)} "
             "(a bug in wasmcall; --traceback or WASMCALL_TRACEBACK=1 shows where)",
             err=True,
         )

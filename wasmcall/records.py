@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Optional
 
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature, Value
 
+TEXT_CHECK_CHUNK = 1 << 18
+# C0 controls but tab, newline and carriage return, and DEL: one byte each in UTF-8.
+CONTROL_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r") + b"\x7f"
+# C1 controls (U+0080..U+009F) are two bytes in UTF-8, both starting with C2.
+C1_CONTROLS = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def is_readable_text(data: bytes) -> bool:
+    """Whether a person can read these bytes as text: valid UTF-8 without control characters
+    other than tab, newline and carriage return.
+
+    Bytes ``00 01 02 03`` are valid UTF-8 yet nobody reads them as text, so they
+    count as binary (shown as a hexdump, compared as hex). Checked a megabyte at
+    a time, so a huge result costs a megabyte more, not a decoded copy of itself.
+    """
+    view = memoryview(data)
+    ascii_only = data.isascii()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), TEXT_CHECK_CHUNK):
+            chunk = view[start:start + TEXT_CHECK_CHUNK].tobytes()
+            if len(chunk.translate(None, CONTROL_BYTES)) != len(chunk):
+                return False
+            if not ascii_only:
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return ascii_only or C1_CONTROLS.search(data) is None
+
 
 @dataclass(frozen=True)
 class ResultBytes:
-    """A result read out of guest memory; ``text`` is None unless it is valid UTF-8."""
+    """A result read out of guest memory; ``text`` is None unless a person can read it as text."""
 
     ptr: int
     data: bytes
@@ -19,12 +52,15 @@ class ResultBytes:
     def length(self) -> int:
         return len(self.data)
 
+    @cached_property
+    def is_text(self) -> bool:
+        """The one text-or-binary rule (is_readable_text), for display, JSON and --expect alike."""
+        return is_readable_text(self.data)
+
     @property
     def text(self) -> Optional[str]:
-        try:
-            return self.data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        """The bytes decoded, when they are text; None for binary (use ``data``)."""
+        return self.data.decode("utf-8") if self.is_text else None
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,36 @@
-"""Show a result to people (rich on a terminal, plain text when piped) or to
+"""Show a result to people (on a terminal, or plain text when piped) or to
 programs (the versioned JSON envelope, or the raw bytes).
 
 rich is imported only for a terminal, so piped and ``--json`` runs do not pay
-for it. Guest text is never interpreted as rich markup, and on a terminal its
-control characters are shown escaped so a guest cannot drive the terminal.
+for it. Guest text is never interpreted as rich markup, and whatever a person
+will read (a terminal, a diagnostic) has control and invisible characters
+escaped (wasmcall.terminal) so a module or guest cannot drive the terminal.
+A result is written in chunks (wasmcall.dump, wasmcall.jsonstream): showing
+it costs a chunk of memory beyond the result, never another copy of it.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import sys
-from typing import IO, Any, Optional
+from typing import IO, Any, Optional, TextIO, Union
 
+from wasmcall.dump import Styles, hexdump_lines, text_chunks, write_chunks, write_hexdump, write_text
 from wasmcall.errors import ExpectationError, WasmcallError
-from wasmcall.records import CallResult, ModuleReport
+from wasmcall.expect import ResultExpectationError, string_difference
+from wasmcall.jsonstream import StreamedString, write_document
+from wasmcall.records import CallResult, ModuleReport, ResultBytes
 from wasmcall.suggest import command_line
+from wasmcall.terminal import escape_controls, escape_line, is_terminal, screen_size
 from wasmcall.values import format_value, json_value, typed_values
 
 ENVELOPE_VERSION = 1
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-HEX_WIDTH = 16
+HEX_CHUNK = 1 << 19
+MODES = ("json", "raw", "rich", "full", "plain")
+"""``rich``: a terminal, long results shortened; ``full``: a terminal, nothing shortened."""
 
 
 def envelope(result: CallResult) -> dict[str, Any]:
-    """The JSON envelope, version 1 (docs/json-output.md is its contract)."""
+    """The JSON envelope, version 1 (docs/json-output.md is its contract); big fields are streamed."""
     data = result.result
     return {
         "wasmcall": ENVELOPE_VERSION,
@@ -33,11 +39,24 @@ def envelope(result: CallResult) -> dict[str, Any]:
         "engine": result.engine,
         "values": [json_value(v, t) for v, t in typed_values(result)],
         "result": None if data is None else {
-            "ptr": data.ptr, "len": data.length, "hex": data.data.hex(), "text": data.text,
+            "ptr": data.ptr, "len": data.length, "hex": streamed_hex(data),
+            "text": streamed_text(data) if data.is_text else None,
         },
         "elapsed_ms": round(result.elapsed_ms, 3),
         **guest_output_fields(result),
     }
+
+
+def streamed_hex(data: ResultBytes) -> StreamedString:
+    view = memoryview(data.data)
+    return StreamedString(
+        lambda: (view[start:start + HEX_CHUNK].hex() for start in range(0, len(view), HEX_CHUNK)),
+        plain=True,
+    )
+
+
+def streamed_text(data: ResultBytes) -> StreamedString:
+    return StreamedString(lambda: text_chunks(data.data))
 
 
 def guest_output_fields(result: CallResult) -> dict[str, str]:
@@ -50,20 +69,50 @@ def guest_output_fields(result: CallResult) -> dict[str, str]:
     }
 
 
-def write_guest_output(result: CallResult, stream: IO[str], escape: bool) -> None:
-    """Show what a WASI guest printed on wasmcall's stderr, labelled, never mixed with the result."""
+def write_guest_output(result: CallResult, stream: IO[str]) -> None:
+    """Show what a WASI guest printed on wasmcall's stderr, labelled, never mixed with the result.
+
+    Escaped when that stderr is a terminal; left as the guest wrote it when it goes to a file or pipe.
+    """
+    escape = is_terminal(stream)
     for name, text in guest_output_fields(result).items():
         for line in text.splitlines():
             stream.write(f"[guest {name}] {escape_controls(line) if escape else line}\n")
 
 
 def error_envelope(error: WasmcallError) -> dict[str, Any]:
+    """The error document; a failed check on a result also keeps the call's own fields."""
     body: dict[str, Any] = {
         "kind": error.kind, "message": error.message, "exit_code": int(error.exit_code),
     }
+    if isinstance(error, ResultExpectationError):
+        body.update(expected=error.expected, actual=streamed_actual(error))
+        return {**envelope(error.result), "error": body}
     if isinstance(error, ExpectationError):
         body.update(expected=error.expected, actual=error.actual)
     return {"wasmcall": ENVELOPE_VERSION, "error": body}
+
+
+def streamed_actual(error: ResultExpectationError) -> Union[str, StreamedString]:
+    """What a failed check compared against, written from the result rather than copied."""
+    data = error.result.result
+    if data is None:
+        return error.actual
+    return streamed_text(data) if data.is_text else streamed_hex(data)
+
+
+def expectation_lines(error: ExpectationError) -> list[str]:
+    """Under the error line: a window of both values around the first difference, and a caret."""
+    if isinstance(error, ResultExpectationError):
+        difference = error.difference
+    else:
+        difference = string_difference(error.expected, error.actual)
+    indent = "  actual:   "
+    return [
+        f"  expected: {difference.expected_window}",
+        f"{indent}{difference.actual_window}",
+        " " * (len(indent) + difference.caret) + "^",
+    ]
 
 
 def report_envelope(report: ModuleReport) -> dict[str, Any]:
@@ -100,35 +149,33 @@ def report_envelope(report: ModuleReport) -> dict[str, Any]:
 
 
 def write_json(document: dict[str, Any], stream: IO[str]) -> None:
-    stream.write(json.dumps(document, ensure_ascii=False) + "\n")
-
-
-def hexdump_rows(data: bytes) -> list[tuple[str, str, str]]:
-    """Rows of (offset, hex bytes, printable ASCII), 16 bytes each."""
-    rows = []
-    for start in range(0, len(data), HEX_WIDTH):
-        chunk = data[start:start + HEX_WIDTH]
-        hex_part = " ".join(f"{b:02x}" for b in chunk)
-        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-        rows.append((f"{start:08x}", hex_part, text))
-    return rows
-
-
-def plain_text(result: CallResult) -> str:
-    """What a pipe gets: the text, a hexdump for non-UTF-8 bytes, or the values."""
-    data = result.result
-    if data is None:
-        return " ".join(format_value(v, t) for v, t in typed_values(result))
-    if data.text is not None:
-        return data.text
-    width = HEX_WIDTH * 3 - 1
-    return "\n".join(f"{o}  {h:<{width}}  |{t}|" for o, h, t in hexdump_rows(data.data))
+    """One line of JSON; ``StreamedString`` fields are written a chunk at a time."""
+    write_document(document, stream)
 
 
 def write_plain(result: CallResult, stream: IO[str]) -> None:
-    text = plain_text(result)
-    if text or result.result is not None:
-        stream.write(text + "\n")
+    """What a pipe gets: the text byte for byte, a hexdump of binary, or the values."""
+    data = result.result
+    if data is None:
+        text = " ".join(format_value(v, t) for v, t in typed_values(result))
+        if text:
+            stream.write(text + "\n")
+    elif data.is_text:
+        write_bytes(data.data, stream)
+        stream.write("\n")
+    else:
+        write_chunks(hexdump_lines(data.data), stream)
+
+
+def write_bytes(data: bytes, stream: IO[str]) -> None:
+    """``data`` as is, straight to the byte stream under ``stream`` when there is one (no copy)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        write_chunks(text_chunks(data), stream)
+        return
+    stream.flush()
+    binary.write(data)
+    binary.flush()
 
 
 def write_raw(result: CallResult, stream: IO[bytes]) -> None:
@@ -136,38 +183,49 @@ def write_raw(result: CallResult, stream: IO[bytes]) -> None:
     if result.result is not None:
         stream.write(result.result.data)
     elif result.values:
-        stream.write(plain_text(result).encode() + b"\n")
+        text = " ".join(format_value(v, t) for v, t in typed_values(result))
+        stream.write(text.encode() + b"\n")
     stream.flush()
 
 
-def escape_controls(text: str) -> str:
-    """Make control characters visible (``\\x1b``) so guest output cannot drive the terminal."""
-    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
-
-
-def show_rich(result: CallResult, stdout: IO[str], stderr: IO[str]) -> None:
-    """A terminal view: the result itself on stdout, a quiet one-line summary on stderr."""
+def show_terminal(result: CallResult, stdout: IO[str], stderr: IO[str], full: bool) -> None:
+    """A terminal view: the result on stdout (shortened past a screenful unless ``full``), a quiet
+    one-line summary on stderr. Lines are written directly: rich's Table took 16.9 s for 1 MiB."""
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     out = Console(file=stdout, highlight=False)
     data = result.result
+    columns, rows = screen_size(stdout)
+    styles = terminal_styles(out)
     if data is None:
         for value, valtype in typed_values(result):
             out.print(Text(format_value(value, valtype), style="bold"))
-    elif data.text is not None:
-        out.print(Text(escape_controls(data.text)), soft_wrap=True)
+    elif data.is_text:
+        write_text(data.data, stdout, columns, 0 if full else rows, styles)
     else:
-        table = Table.grid(padding=(0, 2))
-        for offset, hex_part, text in hexdump_rows(data.data):
-            table.add_row(Text(offset, style="dim"), Text(hex_part), Text(f"|{text}|", style="cyan"))
-        out.print(table)
+        write_hexdump(data.data, stdout, 0 if full else rows, styles)
+    stdout.flush()
     Console(file=stderr, highlight=False).print(Text(summary(result), style="dim"), soft_wrap=True)
 
 
+def terminal_styles(console: Any) -> Styles:
+    """The hexdump's colours as ANSI prefixes and suffixes, or none when the console has colour off."""
+    from rich.style import Style
+
+    if console.color_system is None:
+        return Styles()
+
+    def pair(name: str) -> tuple[str, str]:
+        # Standard colours and attributes only, so every colour system spells them the same.
+        before, _, after = Style.parse(name).render("\0").partition("\0")
+        return before, after
+
+    return Styles(offset=pair("dim"), ascii=pair("cyan"), note=pair("dim"))
+
+
 def summary(result: CallResult) -> str:
-    parts = [f"{result.export}{result.signature}", result.engine]
+    parts = [escape_line(f"{result.export}{result.signature}"), result.engine]
     if result.convention != "none":
         parts.append(f"{result.convention} convention")
     if result.result is not None:
@@ -177,27 +235,30 @@ def summary(result: CallResult) -> str:
 
 
 def show_result(
-    result: CallResult, mode: str, stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None
+    result: CallResult, mode: str, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None
 ) -> None:
-    """Render for ``mode``: ``json``, ``raw``, ``rich`` or ``plain``."""
+    """Render for ``mode`` (one of MODES)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if mode != "json":
-        write_guest_output(result, stderr, escape=mode == "rich")
+        write_guest_output(result, stderr)
     if mode == "json":
         write_json(envelope(result), stdout)
     elif mode == "raw":
         stdout.flush()
-        write_raw(result, stdout.buffer)  # type: ignore[attr-defined]
-    elif mode == "rich":
-        show_rich(result, stdout, stderr)
+        write_raw(result, stdout.buffer)
+    elif mode in ("rich", "full"):
+        show_terminal(result, stdout, stderr, full=mode == "full")
     else:
         write_plain(result, stdout)
 
 
 def report_lines(report: ModuleReport) -> list[str]:
-    """The plain-text view of ``inspect``: one fact per line, easy to grep."""
-    evidence = f" ({', '.join(report.evidence)})" if report.evidence else ""
+    """The plain-text view of ``inspect``: one fact per line, easy to grep.
+
+    Names come from the module, so every one is escaped (``--json`` has them exactly).
+    """
+    evidence = f" ({', '.join(map(escape_line, report.evidence))})" if report.evidence else ""
     memories = ", ".join(
         f"{m.minimum}..{m.maximum if m.maximum is not None else 'unbounded'} pages"
         for m in report.memories
@@ -205,7 +266,7 @@ def report_lines(report: ModuleReport) -> list[str]:
     startup = [name for name, present in (("start function", report.start),
                                            ("_initialize", report.initialize)) if present]
     lines = [
-        f"module:     {report.module}",
+        f"module:     {escape_line(report.module)}",
         f"engine:     {report.engine}",
         f"convention: {report.convention}{evidence}",
         f"wasi:       {'yes' if report.wasi else 'no'}",
@@ -213,20 +274,25 @@ def report_lines(report: ModuleReport) -> list[str]:
         f"startup:    {', '.join(startup) or 'nothing runs before a call'}",
         "exports:",
     ]
-    width = max((len(e.name) for e in report.exports), default=0)
-    for export in report.exports:
+    names = [escape_line(e.name) for e in report.exports]
+    width = max(map(len, names), default=0)
+    for name, export in zip(names, report.exports, strict=True):
         shape = f" {export.signature}" if export.signature else ""
-        lines.append(f"  {export.name:<{width}}  {export.kind}{shape}")
+        lines.append(f"  {name:<{width}}  {export.kind}{shape}")
     lines.append("imports:" if report.imports else "imports:    none")
-    lines.extend(f"  {item.describe()}" for item in report.imports)
+    lines.extend(f"  {escape_line(item.describe())}" for item in report.imports)
     if report.suggestions:
         lines.append("try (arguments guessed from the signatures):")
-        lines.extend(f"  {command_line(report.module, name, args)}" for name, args in report.suggestions)
+        lines.extend(f"  {suggestion(report, name, args)}" for name, args in report.suggestions)
     return lines
 
 
+def suggestion(report: ModuleReport, export: str, arguments: str) -> str:
+    return escape_line(command_line(report.module, export, arguments))
+
+
 def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = None) -> None:
-    """Render ``inspect``: JSON, plain lines, or rich tables on a terminal."""
+    """Render ``inspect``: JSON, plain lines, or rich tables on a terminal (names escaped, never markup)."""
     stdout = stdout or sys.stdout
     if mode == "json":
         write_json(report_envelope(report), stdout)
@@ -240,19 +306,22 @@ def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = Non
 
     console = Console(file=stdout, highlight=False)
     for line in report_lines(report)[:6]:
-        console.print(line, markup=False)
+        console.print(Text(line), soft_wrap=True)
     suggestions = dict(report.suggestions)
     exports = Table(
         "export", "kind", "signature", "try (arguments guessed)", title="exports", title_justify="left"
     )
     for export in report.exports:
         exports.add_row(
-            export.name, export.kind, str(export.signature or ""),
+            Text(escape_line(export.name)), export.kind, str(export.signature or ""),
             Text(suggestions.get(export.name, ""), style="dim"),
         )
     console.print(exports)
     if report.imports:
         imports = Table("module", "name", "kind", title="imports", title_justify="left")
         for item in report.imports:
-            imports.add_row(item.module, item.name, f"{item.kind} {item.signature or ''}".strip())
+            imports.add_row(
+                Text(escape_line(item.module)), Text(escape_line(item.name)),
+                f"{item.kind} {item.signature or ''}".strip(),
+            )
         console.print(imports)
