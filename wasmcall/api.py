@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.arguments import Argument, ScalarArg
+from wasmcall.components.detect import is_component_file
 from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
 from wasmcall.conventions.detect import Convention, Detection, detect_convention
@@ -36,6 +37,9 @@ from wasmcall.linking import ImportOptions, build_linking, is_wasi
 from wasmcall.modules import has_start_function, read_module
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
 from wasmcall.suggest import is_runtime_export, suggest_arguments
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult, ComponentReport
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -91,7 +95,7 @@ def call(
     limits: Limits = Limits(),
     wasi: WasiSettings = WasiSettings(),
     stub_imports: bool = False,
-) -> CallResult:
+) -> Union[CallResult, ComponentCallResult]:
     """Call ``export`` of ``module`` with marshalled arguments and return what came back.
 
     ``untyped`` are plain values typed by the export's params (the CLI's
@@ -102,6 +106,13 @@ def call(
     options = CallOptions(
         result, result_length_of, convention, alloc, free, free_inputs, keep_result, limits, wasi, stub_imports
     )
+    if is_component_file(module):  # components: wasmcall/components/, typed by WIT instead of conventions
+        from wasmcall.components.session import call_component, refuse_marshalling
+
+        refuse_marshalling(replace(options, limits=Limits(), wasi=WasiSettings(), stub_imports=False)
+                           != CallOptions())
+        return call_component(module, export, arguments, untyped, engine=engine, limits=limits, wasi=wasi,
+                              stub_imports=stub_imports)
     if engine == "wasmer":
         return run_isolated(call_in_process, (module, export, arguments, untyped, engine, options), limits)
     return call_in_process(module, export, arguments, untyped, engine, options)
@@ -141,8 +152,12 @@ def call_in_process(
     )
 
 
-def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> ModuleReport:
+def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[ModuleReport, ComponentReport]:
     """Describe a module's exports, imports, memories and detected convention."""
+    if is_component_file(module):
+        from wasmcall.components.session import inspect_component
+
+        return inspect_component(module, engine)
     source = read_module(module)
     compiled = load_engine(engine).compile(source, str(module))
     detection = detect_convention(compiled)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.arguments import parse_hex
 from wasmcall.errors import ExpectationError
 from wasmcall.records import CallResult
 from wasmcall.values import format_value, typed_values
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult
 
 
 def actual_text(result: CallResult) -> str:
@@ -19,9 +22,13 @@ def actual_text(result: CallResult) -> str:
 
 
 def check_expectations(
-    result: CallResult, expect: Optional[str], expect_hex: Optional[str]
+    result: Union[CallResult, ComponentCallResult], expect: Optional[str], expect_hex: Optional[str]
 ) -> None:
     """Raise ExpectationError describing the first difference, if any check fails."""
+    if not isinstance(result, CallResult):
+        from wasmcall.components.expect import check_component_expectations
+
+        return check_component_expectations(result, expect, expect_hex)
     if expect is not None:
         compare(expect, actual_text(result), "--expect")
     if expect_hex is not None:

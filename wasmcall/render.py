@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import IO, Any, Optional
+from typing import IO, TYPE_CHECKING, Any, Optional, Union
 
 from wasmcall.errors import ExpectationError, WasmcallError
 from wasmcall.records import CallResult, ModuleReport
 from wasmcall.suggest import command_line
 from wasmcall.values import format_value, json_value, typed_values
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult, ComponentReport
 
 ENVELOPE_VERSION = 1
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -177,9 +180,14 @@ def summary(result: CallResult) -> str:
 
 
 def show_result(
-    result: CallResult, mode: str, stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None
+    result: Union[CallResult, ComponentCallResult], mode: str,
+    stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,
 ) -> None:
     """Render for ``mode``: ``json``, ``raw``, ``rich`` or ``plain``."""
+    if not isinstance(result, CallResult):
+        from wasmcall.components.render import show_component_result
+
+        return show_component_result(result, mode, stdout, stderr)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if mode != "json":
@@ -225,8 +233,14 @@ def report_lines(report: ModuleReport) -> list[str]:
     return lines
 
 
-def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = None) -> None:
+def show_report(
+    report: Union[ModuleReport, ComponentReport], mode: str, stdout: Optional[IO[str]] = None
+) -> None:
     """Render ``inspect``: JSON, plain lines, or rich tables on a terminal."""
+    if not isinstance(report, ModuleReport):
+        from wasmcall.components.render import show_component_report
+
+        return show_component_report(report, mode, stdout)
     stdout = stdout or sys.stdout
     if mode == "json":
         write_json(report_envelope(report), stdout)
