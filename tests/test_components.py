@@ -341,6 +341,12 @@ def test_wasi_gets_nothing_unless_granted(cli) -> None:
     assert cli("call", WASI, "args").stdout == '["wasi.wasm"]\n'
 
 
+def test_wasi_directory_grants(cli, tmp_path: Path) -> None:
+    assert cli("call", WASI, "dirs").stdout == "[]\n"
+    outcome = cli("call", WASI, "dirs", "--dir", f"{tmp_path}::/data", "--dir-rw", tmp_path)
+    assert (outcome.code, outcome.stdout) == (0, f'["/data", "{tmp_path}"]\n')
+
+
 def test_wasi_stdout_is_captured(cli) -> None:
     outcome = cli("call", WASI, "say", '"hello\\nworld"')
     assert (outcome.code, outcome.stdout) == (0, "")
@@ -443,13 +449,16 @@ def test_inspect_json(cli) -> None:
         ],
         "resources": [],
     }
+    assert [item["name"] for item in document["exports"]] == ["env", "args", "say", "dirs"]
     assert document["exports"][2] == {
         "name": "say", "kind": "func",
         "functions": [{"name": "say", "params": [{"name": "text", "type": "string"}], "result": None}],
         "resources": [],
     }
     assert document["wit"].startswith("world component {\n  import wasi:cli/environment@0.2.0: interface {\n")
-    assert document["wit"].endswith("  export say: func(text: string);\n}\n")
+    assert document["wit"].endswith(
+        "  export say: func(text: string);\n  export dirs: func() -> list<string>;\n}\n"
+    )
 
 
 def test_inspect_types_lists_every_export(cli) -> None:

@@ -7,11 +7,12 @@
   (import "wasi:io/streams@0.2.0" "[method]output-stream.blocking-write-and-flush"
     (func $write (param i32 i32 i32 i32)))
   (import "wasi:io/streams@0.2.0" "[resource-drop]output-stream" (func $drop_stream (param i32)))
+  (import "wasi:filesystem/preopens@0.2.0" "get-directories" (func $get_directories (param i32)))
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))
 
   ;; bump allocator, as in types.wat
-  (func (export "cabi_realloc")
+  (func $realloc (export "cabi_realloc")
     (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
     (local $p i32)
     (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
@@ -37,4 +38,23 @@
     (local.set $stdout (call $get_stdout))
     (call $write (local.get $stdout) (local.get $text) (local.get $len) (i32.const 32))
     (call $drop_stream (local.get $stdout)))
+  ;; the guest paths of the preopened directories: copy each (handle, name) tuple's
+  ;; name (12-byte elements, name at 4) into a list<string> (8-byte elements)
+  (func (export "dirs") (result i32)
+    (local $from i32) (local $count i32) (local $to i32) (local $i i32)
+    (call $get_directories (i32.const 16))
+    (local.set $from (i32.load (i32.const 16)))
+    (local.set $count (i32.load offset=4 (i32.const 16)))
+    (local.set $to (call $realloc (i32.const 0) (i32.const 0) (i32.const 4) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (i64.store
+          (i32.add (local.get $to) (i32.shl (local.get $i) (i32.const 3)))
+          (i64.load offset=4 (i32.add (local.get $from) (i32.mul (local.get $i) (i32.const 12)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.store (i32.const 16) (local.get $to))
+    (i32.store offset=4 (i32.const 16) (local.get $count))
+    (i32.const 16))
 )
