@@ -376,10 +376,31 @@ def test_stub_imports_link_traps(cli) -> None:
     )
 
 
+def test_functions_of_an_exported_interface_are_called_by_interface_and_name(cli) -> None:
+    assert cli("call", IMPORTS, "tools#double", "21", "--stub-imports").stdout == "42\n"
+    outcome = cli("call", IMPORTS, "double", "21")
+    assert (outcome.code, outcome.stderr) == (
+        2, f"{ERROR}no function export 'double'; did you mean 'tools#double'? "
+           "(exports: answer, log-twice, peek, tools#double)\n"
+    )
+
+
+def test_a_component_written_in_wat(cli, wat_file) -> None:
+    path = wat_file("component", """\
+(component
+  (core module $m (func (export "f") (result i32) i32.const 7))
+  (core instance $i (instantiate $m))
+  (func (export "seven") (result u32) (canon lift (core func $i "f")))
+)
+""")
+    outcome = cli("call", path, "seven")
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "7\n", "")
+
+
 def test_resources_are_not_supported_yet(cli) -> None:
     outcome = cli("call", IMPORTS, "peek", "1")
     assert (outcome.code, outcome.stderr) == (
-        2, f"{ERROR}peek: borrow<resource> types are not supported yet (func(c: borrow<resource>) -> u32)\n"
+        2, f"{ERROR}peek: borrow<counter> types are not supported yet (func(c: borrow<counter>) -> u32)\n"
     )
 
 
@@ -429,7 +450,10 @@ world component {{
   import counter; // resource
   export answer: func() -> u32;
   export log-twice: func(message: string);
-  export peek: func(c: borrow<resource>) -> u32;
+  export peek: func(c: borrow<counter>) -> u32;
+  export tools: interface {{
+    double: func(n: u32) -> u32;
+  }}
 }}
 """
 

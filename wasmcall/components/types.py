@@ -12,6 +12,7 @@ rendered inline (``record { x: s32, y: s32 }``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -82,6 +83,12 @@ class UnsupportedType:
 WitType = Union[
     Primitive, ListType, TupleType, RecordType, VariantType, EnumType, FlagsType, UnsupportedType
 ]
+ResourceNamer = Callable[[Any], Optional[str]]
+"""Gives a ``wasmtime.component.ResourceType`` its name in the world, when known."""
+
+
+def no_names(resource: Any) -> Optional[str]:
+    return None
 
 
 def option_of(payload: WitType) -> VariantType:
@@ -172,9 +179,15 @@ def render_variant(valtype: VariantType) -> str:
     return "variant { " + ", ".join(cases) + " }"
 
 
-def from_wasmtime(valtype: Any) -> WitType:
+def from_wasmtime(valtype: Any, names: ResourceNamer = no_names) -> WitType:
     """Read a ``wasmtime.component`` value type into a WitType (recursively)."""
     from wasmtime import component as c
+
+    def inner(child: Any) -> WitType:
+        return from_wasmtime(child, names)
+
+    def maybe(child: Any) -> Optional[WitType]:
+        return None if child is None else from_wasmtime(child, names)
 
     simple = {
         c.Bool: "bool", c.U8: "u8", c.S8: "s8", c.U16: "u16", c.S16: "s16", c.U32: "u32",
@@ -184,40 +197,37 @@ def from_wasmtime(valtype: Any) -> WitType:
     if type(valtype) in simple:
         return Primitive(simple[type(valtype)])
     if isinstance(valtype, c.ListType):
-        return ListType(from_wasmtime(valtype.element))
+        return ListType(inner(valtype.element))
     if isinstance(valtype, c.TupleType):
-        return TupleType(tuple(from_wasmtime(t) for t in valtype.elements))
+        return TupleType(tuple(inner(t) for t in valtype.elements))
     if isinstance(valtype, c.RecordType):
-        return RecordType(tuple((name, from_wasmtime(t)) for name, t in valtype.fields))
+        return RecordType(tuple((name, inner(t)) for name, t in valtype.fields))
     if isinstance(valtype, c.EnumType):
         return EnumType(tuple(valtype.names))
     if isinstance(valtype, c.FlagsType):
         return FlagsType(tuple(valtype.names))
     if isinstance(valtype, c.OptionType):
-        return option_of(from_wasmtime(valtype.payload))
+        return option_of(inner(valtype.payload))
     if isinstance(valtype, c.ResultType):
-        return result_of(maybe_from_wasmtime(valtype.ok), maybe_from_wasmtime(valtype.err))
+        return result_of(maybe(valtype.ok), maybe(valtype.err))
     if isinstance(valtype, c.VariantType):
-        return VariantType(tuple((name, maybe_from_wasmtime(t)) for name, t in valtype.cases))
-    return UnsupportedType(unsupported_name(valtype))
+        return VariantType(tuple((name, maybe(t)) for name, t in valtype.cases))
+    return UnsupportedType(unsupported_name(valtype, names))
 
 
-def maybe_from_wasmtime(valtype: Any) -> Optional[WitType]:
-    return None if valtype is None else from_wasmtime(valtype)
-
-
-def unsupported_name(valtype: Any) -> str:
+def unsupported_name(valtype: Any, names: ResourceNamer) -> str:
+    """``own<counter>``, ``borrow<output-stream>`` (``resource`` when unnamed), ``future``, ..."""
     from wasmtime import component as c
 
-    names = {
-        c.OwnType: "own<resource>", c.BorrowType: "borrow<resource>", c.FutureType: "future",
-        c.StreamType: "stream", c.ErrorContext: "error-context",
-    }
-    return next((name for cls, name in names.items() if isinstance(valtype, cls)), type(valtype).__name__)
+    if isinstance(valtype, (c.OwnType, c.BorrowType)):
+        handle = "own" if isinstance(valtype, c.OwnType) else "borrow"
+        return f"{handle}<{names(valtype.ty) or 'resource'}>"
+    kinds = {c.FutureType: "future", c.StreamType: "stream", c.ErrorContext: "error-context"}
+    return next((kind for cls, kind in kinds.items() if isinstance(valtype, cls)), type(valtype).__name__)
 
 
-def signature_from_wasmtime(functype: Any) -> FuncSignature:
+def signature_from_wasmtime(functype: Any, names: ResourceNamer = no_names) -> FuncSignature:
     """A FuncSignature from a ``wasmtime.component.FuncType``."""
-    params = tuple(Param(name, from_wasmtime(t)) for name, t in functype.params)
+    params = tuple(Param(name, from_wasmtime(t, names)) for name, t in functype.params)
     result = functype.result
-    return FuncSignature(params, None if result is None else from_wasmtime(result))
+    return FuncSignature(params, None if result is None else from_wasmtime(result, names))
