@@ -331,6 +331,8 @@ def test_session_serves_many_calls_and_recovers_from_a_trap() -> None:
         with pytest.raises(Exception, match="unreachable"):
             session.call("crash")
         assert session.call("greet", values=['"again"']).value == "Hello, again!"
+    with pytest.raises(UsageError, match="the session is closed"):
+        session.call("add", values=["1", "2"])
 
 
 # ---------------------------------------------------------------- imports, WASI, engines, unsupported types

@@ -88,6 +88,7 @@ class ComponentSession:
         self.store: Any = None
         self.instance: Any = None
         self.captured: Any = None
+        self.closed = False
 
     def report(self) -> ComponentReport:
         return ComponentReport(self.label, ENGINE, self.imports, self.exports)
@@ -108,6 +109,8 @@ class ComponentSession:
         self, export: str, arguments: Sequence[Argument] = (), values: Sequence[str] = ()
     ) -> ComponentCallResult:
         """Call ``export`` with typed ``arguments`` or WAVE ``values``; lift its result."""
+        if self.closed:
+            raise UsageError(f"{self.label}: the session is closed")
         function = self.function(export)
         unsupported = function.signature.unsupported()
         if unsupported:
@@ -241,6 +244,7 @@ class ComponentSession:
             self.captured = None
         self.instance = None
         self.store = None
+        self.closed = True
 
     def __enter__(self) -> ComponentSession:
         return self
