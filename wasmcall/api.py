@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.arguments import Argument
+from wasmcall.components.detect import is_component
 from wasmcall.conventions.detect import detect_convention
 from wasmcall.conventions.results import ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
@@ -22,6 +23,9 @@ from wasmcall.records import CallResult, ModuleReport
 from wasmcall.request import CallRequest, plain_values
 from wasmcall.session import open_session
 from wasmcall.suggest import is_runtime_export, suggest_arguments
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult, ComponentReport
 
 __all__ = ["call", "inspect", "open_session"]
 
@@ -43,7 +47,7 @@ def call(
     limits: Limits = Limits(),
     wasi: WasiSettings = WasiSettings(),
     stub_imports: bool = False,
-) -> CallResult:
+) -> Union[CallResult, ComponentCallResult]:
     """Call ``export`` of ``module`` with marshalled arguments and return what came back.
 
     ``untyped`` are plain values typed by the export's params (the CLI's
@@ -68,9 +72,13 @@ def call(
         return session.run(request)
 
 
-def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> ModuleReport:
-    """Describe a module's exports, imports, memories and detected convention."""
+def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[ModuleReport, ComponentReport]:
+    """Describe a module's exports, imports, memories and detected convention (a component: its world)."""
     source = read_module(module)
+    if is_component(source):
+        from wasmcall.components.session import inspect_component
+
+        return inspect_component(module, engine)
     compiled = compile_cached(load_engine(engine), source, str(module))
     detection = detect_convention(compiled)
     suggestions = tuple(

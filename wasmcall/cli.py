@@ -313,7 +313,7 @@ def call(
     )],
     values: Annotated[Values, typer.Argument(
         metavar="VALUES",
-        help="Plain numbers, typed by the export's signature (instead of --i32 and friends).",
+        help="Plain values typed by the export's signature: numbers, or WAVE values for a component.",
         show_default=False,
     )] = None,
     bytes_values: Annotated[Values, argument_option("--bytes", "1,2,0xff", "Bytes, 0-255 each.")] = None,

@@ -12,13 +12,16 @@ result is never copied to check it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.arguments import parse_hex
 from wasmcall.dump import text_chunks
 from wasmcall.errors import ArgumentValueError, ExpectationError, WasmcallError
 from wasmcall.records import CallResult
 from wasmcall.values import format_value, typed_values
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult
 
 CONTEXT = 24
 """Characters (bytes, for hex) shown on each side of the first difference."""
@@ -79,8 +82,14 @@ def scalar_text(result: CallResult) -> str:
     return " ".join(format_value(v, t) for v, t in typed_values(result))
 
 
-def check_expectations(result: CallResult, expect: Optional[str], expect_hex: Optional[str]) -> None:
+def check_expectations(
+    result: Union[CallResult, ComponentCallResult], expect: Optional[str], expect_hex: Optional[str]
+) -> None:
     """Raise ResultExpectationError describing the first difference, if any check fails."""
+    if not isinstance(result, CallResult):
+        from wasmcall.components.expect import check_component_expectations
+
+        return check_component_expectations(result, expect, expect_hex)
     if expect is not None:
         check_text(result, expect)
     if expect_hex is not None:

@@ -12,7 +12,7 @@ it costs a chunk of memory beyond the result, never another copy of it.
 from __future__ import annotations
 
 import sys
-from typing import IO, Any, Optional, TextIO, Union
+from typing import IO, TYPE_CHECKING, Any, Optional, TextIO, Union
 
 from wasmcall.dump import Styles, hexdump_lines, text_chunks, write_chunks, write_hexdump, write_text
 from wasmcall.errors import ExpectationError, WasmcallError
@@ -22,6 +22,9 @@ from wasmcall.records import CallResult, ModuleReport, ResultBytes
 from wasmcall.suggest import command_line
 from wasmcall.terminal import escape_controls, escape_line, is_terminal, screen_size
 from wasmcall.values import format_value, json_value, typed_values
+
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult, ComponentReport
 
 ENVELOPE_VERSION = 1
 HEX_CHUNK = 1 << 19
@@ -235,9 +238,14 @@ def summary(result: CallResult) -> str:
 
 
 def show_result(
-    result: CallResult, mode: str, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None
+    result: Union[CallResult, ComponentCallResult], mode: str,
+    stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
 ) -> None:
-    """Render for ``mode`` (one of MODES)."""
+    """Render for ``mode`` (one of MODES); a component's result has its own renderer."""
+    if not isinstance(result, CallResult):
+        from wasmcall.components.render import show_component_result
+
+        return show_component_result(result, mode, stdout, stderr)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if mode != "json":
@@ -291,8 +299,16 @@ def suggestion(report: ModuleReport, export: str, arguments: str) -> str:
     return escape_line(command_line(report.module, export, arguments))
 
 
-def show_report(report: ModuleReport, mode: str, stdout: Optional[IO[str]] = None) -> None:
-    """Render ``inspect``: JSON, plain lines, or rich tables on a terminal (names escaped, never markup)."""
+def show_report(
+    report: Union[ModuleReport, ComponentReport], mode: str, stdout: Optional[IO[str]] = None
+) -> None:
+    """Render ``inspect``: JSON, plain lines, or rich tables on a terminal (names escaped, never markup).
+
+    A component's world has its own renderer."""
+    if not isinstance(report, ModuleReport):
+        from wasmcall.components.render import show_component_report
+
+        return show_component_report(report, mode, stdout)
     stdout = stdout or sys.stdout
     if mode == "json":
         write_json(report_envelope(report), stdout)

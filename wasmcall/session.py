@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from wasmcall.arguments import Argument
 from wasmcall.conventions.calling import execute, plan_call
@@ -28,6 +28,11 @@ from wasmcall.modules import display_path, read_module
 from wasmcall.records import CallResult
 from wasmcall.request import CallRequest
 
+if TYPE_CHECKING:
+    from wasmcall.components.records import ComponentCallResult
+
+AnyResult = Union[CallResult, "ComponentCallResult"]
+"""What a session's call returns: a core module's CallResult, or a component's WIT-typed result."""
 GUEST_STDERR_LINES = 5
 
 
@@ -48,12 +53,12 @@ class Session(ABC):
     options: SessionOptions
     exports: tuple[ExportInfo, ...]
 
-    def call(self, export: str, arguments: Sequence[Argument] = (), **options: Any) -> CallResult:
+    def call(self, export: str, arguments: Sequence[Argument] = (), **options: Any) -> AnyResult:
         """Call ``export``; ``options`` are CallRequest's fields (``result=``, ``free_inputs=`` ...)."""
         return self.run(CallRequest(export, tuple(arguments), **options))
 
     @abstractmethod
-    def run(self, request: CallRequest) -> CallResult:
+    def run(self, request: CallRequest) -> AnyResult:
         """Run one call on the live instance."""
 
     @abstractmethod
@@ -196,7 +201,17 @@ def open_session(
 
 
 def open_source(label: str, source: Union[bytes, str], options: SessionOptions) -> Session:
-    """A session on module bytes (or WAT text) already read; ``label`` names it in messages."""
+    """A session on module bytes (or WAT text) already read; ``label`` names it in messages.
+
+    A component gets a component session (wasmtime only): same calls, values typed by WIT.
+    """
+    from wasmcall.components.detect import is_component
+
+    if is_component(source):
+        from wasmcall.components.session import ComponentSession, refuse_engine
+
+        refuse_engine(options.engine)
+        return ComponentSession(label, source, options.limits, options.wasi, options.stub_imports)
     if options.engine == "wasmer":
         from wasmcall.isolation import ChildSession
 
