@@ -24,3 +24,8 @@ fi
 
 set -x
 npx --no-install asc strings.ts -o strings.wasm --optimize --exportRuntime
+# arrays.wasm: typed arrays and arrays; --bindings esm writes arrays.js and
+# arrays.d.ts beside it (committed: they name each parameter's class).
+npx --no-install asc arrays.ts -o arrays.wasm --optimize --exportRuntime --bindings esm
+# arrays_plain.wasm: the same source with asc's defaults (no runtime exports).
+npx --no-install asc arrays.ts -o arrays_plain.wasm --optimize

@@ -32,3 +32,17 @@ fi
 chmod 644 memory.wasm.tmp
 mv memory.wasm.tmp memory.wasm
 echo "built $(pwd)/memory.wasm ($(wc -c < memory.wasm) bytes) with $RUSTC ($("$RUSTC" --version))"
+
+# wasi.wasm: a cdylib for wasm32-wasi (std in the same Debian package). No
+# +multivalue here, so the #[repr(C)] struct result becomes an sret out-pointer.
+if [ ! -d "$("$RUSTC" --print sysroot)/lib/rustlib/wasm32-wasi" ]; then
+    echo "error: $RUSTC has no wasm32-wasi standard library." >&2
+    echo "Install it with: sudo apt-get install libstd-rust-dev-wasm32" >&2
+    exit 1
+fi
+"$RUSTC" --target wasm32-wasi --crate-type cdylib \
+    -O -C lto -C codegen-units=1 -C strip=debuginfo \
+    wasi.rs -o wasi.wasm.tmp
+chmod 644 wasi.wasm.tmp
+mv wasi.wasm.tmp wasi.wasm
+echo "built $(pwd)/wasi.wasm ($(wc -c < wasi.wasm) bytes) with $RUSTC ($("$RUSTC" --version))"

@@ -11,6 +11,10 @@ fi
 
 for wat in *.wat; do
     wasm="${wat%.wat}.wasm"
-    echo "+ wat2wasm $wat -o $wasm"
-    wat2wasm "$wat" -o "$wasm"
+    # two_memories.wat uses the multi-memory proposal, which wabt 1.0.32
+    # does not enable by default (reference types and multi-value it does).
+    flags=()
+    case "$wat" in two_memories.wat) flags=(--enable-multi-memory) ;; esac
+    echo "+ wat2wasm ${flags[*]} $wat -o $wasm"
+    wat2wasm "${flags[@]}" "$wat" -o "$wasm"
 done

@@ -1,0 +1,3 @@
+module wasmcall.example/guests/go
+
+go 1.24
