@@ -53,6 +53,7 @@ def locate_tables(text: str) -> FileLines:
 
 def open_table(found: FileLines, brackets: str, name: str, number: int) -> TableLines | None:
     """Start recording a ``[defaults]`` or ``[[check]]`` table; other tables are not ours to record."""
+    found.root.keys.setdefault(name.split(".")[0].strip().strip("\"'"), number)
     table = TableLines(number)
     if brackets == "[[" and name == "check":
         found.checks.append(table)
@@ -106,12 +107,20 @@ def find_closing(line: str, start: int, quote: str) -> int:
     position = start
     while True:
         end = line.find(quote, position)
-        if end < 0 or quote == "'''":
+        if end < 0:
             return end
         backslashes = len(line[:end]) - len(line[:end].rstrip("\\"))
-        if backslashes % 2 == 0:
-            return end
+        if quote == "'''" or backslashes % 2 == 0:
+            return closing_run(line, end, quote[0])
         position = end + 1
+
+
+def closing_run(line: str, end: int, mark: str) -> int:
+    """TOML lets one or two quotes sit just before the closing three (``'''''``): the last three close."""
+    extra = 0
+    while extra < 2 and line[end + 3 + extra:end + 4 + extra] == mark:
+        extra += 1
+    return end + extra
 
 
 def skip_string(line: str, start: int) -> int:

@@ -210,9 +210,9 @@ def build_check(
                               f"(looked for {module}; paths are relative to the checks file)")
     words, call_line = call_words(path, table, values)
     settings = session_words(values)
+    check_settings(path, table, settings, parse_call, cache)
     parsed = parse_cached(path, table.line_of("call" if "call" in values else "args"), words, settings,
                           parse_call, cache)
-    check_settings(path, table, settings, parse_call, cache)
     expect, expect_hex = merge_expectations(path, table, values, parsed)
     return Check(
         file=path,
