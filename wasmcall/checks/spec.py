@@ -9,6 +9,7 @@ The format is documented in docs/checks.md.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -106,6 +107,7 @@ def load_checks(paths: list[Path], parse_call: CallParser) -> list[Check]:
     """Every check of every file, in order; raises ChecksFileError at the first problem found."""
     cache: dict[tuple[Path, tuple[str, ...]], ParsedCall] = {}
     checks: list[Check] = []
+    is_file.cache_clear()  # files may have come or gone since the last load
     for path in paths:
         checks.extend(load_file(path, parse_call, cache))
     return checks
@@ -205,7 +207,7 @@ def build_check(
     module = (base / values["module"]) if "module" in values else None
     if module is None:
         raise ChecksFileError(path, table.line, "no module: set module = \"...\" here or in [defaults]")
-    if not module.is_file():
+    if not is_file(module):
         raise ChecksFileError(path, table.line_of("module"), f"module {values['module']!r}: no such file "
                               f"(looked for {module}; paths are relative to the checks file)")
     words, call_line = call_words(path, table, values)
@@ -229,6 +231,12 @@ def build_check(
         same_instance=values.get("same_instance", False),
         skip=skip_reason(values.get("skip")),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def is_file(path: Path) -> bool:
+    """Cached: a thousand checks usually name one module."""
+    return path.is_file()
 
 
 def parse_cached(
