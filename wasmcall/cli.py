@@ -511,10 +511,10 @@ class CheckEngineName(str, Enum):
     ALL = "all"
 
 
-@app.command()
+@app.command(no_args_is_help=True)
 def check(
     files: Annotated[list[str], typer.Argument(
-        metavar="FILE...", help="Checks files (TOML; the format is in docs/checks.md).", show_default=False,
+        metavar="FILE", help="Checks files (TOML; the format is in docs/checks.md).", show_default=False,
     )],
     junit: Annotated[Text, option(
         "--junit", "Also write a JUnit XML report to PATH.", CHECKS_PANEL, "PATH", show_default=False,
