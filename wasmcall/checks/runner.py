@@ -25,6 +25,7 @@ from wasmcall.checks.outcome import CheckOutcome, ChecksReport, EngineRun, Skipp
 from wasmcall.checks.spec import Check
 from wasmcall.engines import ENGINE_NAMES
 from wasmcall.errors import CallInterruptedError, EngineUnavailableError, LoadError, WasmcallError
+from wasmcall.modules import read_module
 from wasmcall.records import CallResult
 from wasmcall.session import Session, SessionOptions, open_source
 
@@ -84,15 +85,13 @@ class SessionPool:
         module, options = key
         self.drop(key)
         try:
-            session = open_source(str(module), module.read_bytes(), options)
+            session = open_source(str(module), read_module(module), options)
         except EngineUnavailableError as error:
             self.unavailable[options.engine] = error
             raise
         except LoadError as error:
             self.load_errors[key] = error
             raise
-        except OSError as error:
-            raise LoadError(f"cannot read {module}: {error.strerror}") from None
         self.sessions[key] = session
         self.used.add(key)
         while len(self.sessions) > SESSIONS_KEPT:

@@ -56,6 +56,7 @@ def show_report(report: ChecksReport, stream: IO[str]) -> None:
     shown = [o for o in report.outcomes if o.status is not Status.PASS]
     if shown:
         table = Table("", "check", "where", "why", title="checks that did not pass", title_justify="left")
+        table.columns[2].overflow = "fold"  # a path cut short with an ellipsis points nowhere
         for outcome in shown:
             table.add_row(*status_cells(outcome))
         console.print(table)
