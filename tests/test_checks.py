@@ -520,3 +520,20 @@ def test_terminal_view_shows_progress_then_the_checks_that_did_not_pass(rust_gue
     assert not any(row.startswith("PASS") or " good " in f" {row} " for row in rows)
     assert rows[-1] == "1 passed, 1 failed, 1 skipped"
     assert view.failed == 1
+
+
+def test_same_instance_after_a_timeout(cli, engine, wat_file, tmp_path) -> None:
+    """wasmtime stops the guest and keeps its instance; wasmer's instance dies with its child process,
+    so a check continuing it says the session is closed, and the next fresh check runs again."""
+    spin = wat_file("checks-spin", SPIN)
+    body = (table("spins", 'call = "spin"\ntimeout = 0.3') + table("continued", 'call = "one"\nexpect = "1"\n'
+            'timeout = 0.3\nsame_instance = true') + table("fresh", 'call = "one"\nexpect = "1"\ntimeout = 0.3'))
+    done = cli("check", checks_file(tmp_path, body, f'module = "{spin}"\nengine = "{engine}"'))
+    continued = (
+        "PASS continued" if engine == "wasmtime"
+        else f"FAIL continued: session-closed (exit 2): the session on {spin} is closed"
+    )
+    assert TIME.sub("", done.stdout).splitlines() == [
+        "FAIL spins: limit (exit 3): timed out after 0.3 s", continued, "PASS fresh",
+        "2 passed, 1 failed" if engine == "wasmtime" else "1 passed, 2 failed",
+    ]
