@@ -7,6 +7,7 @@ the exit code documented in docs/exit-codes.md.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
@@ -153,7 +155,7 @@ def parse_wasi_grants(dirs: list[str], rw_dirs: list[str], env: list[str]) -> Wa
     return WasiSettings(env=tuple(pairs), dirs=tuple(grants))
 
 
-def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
+def run_interruptibly(in_worker: bool, action: Callable[[], T], on_stop: Optional[Callable[[], None]] = None) -> T:
     """Run a guest so that Ctrl-C (or SIGTERM, SIGHUP) stops it at once.
 
     wasmtime runs the guest in native code on the calling thread, where a
@@ -161,7 +163,8 @@ def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
     main thread stays free to take it, interrupts the engine and waits for
     the worker to unwind (so temporary files are removed). wasmer calls
     already wait in an interruptible select on their child process, which
-    they kill, so they run here.
+    they kill, so they run here. ``on_stop`` runs first on Ctrl-C (the checks
+    runner uses it to start no further check).
     """
     if not in_worker:
         return action()
@@ -183,6 +186,8 @@ def run_interruptibly(in_worker: bool, action: Callable[[], T]) -> T:
     except KeyboardInterrupt as stop:
         from wasmcall.engines import interrupt_guests
 
+        if on_stop is not None:
+            on_stop()
         interrupt_guests()
         done.wait(STOP_GRACE_SECONDS)  # let the guest unwind and its session remove its files
         raise interrupted(stop) from None
@@ -462,18 +467,18 @@ def run_invocation(invocation: CallInvocation) -> None:
     check_expectations(result, invocation.expect, invocation.expect_hex)
 
 
-def parse_call_words(words: list[str]) -> CallInvocation:
+def parse_call_words(words: list[str], command: Any = None) -> CallInvocation:
     """Parse the words that follow MODULE in ``wasmcall call`` with the command line's own parser.
 
     The checks file and the REPL use this, so there is one grammar and one set
-    of error messages. A click usage error becomes a UsageError.
+    of error messages. A click usage error becomes a UsageError. ``command``
+    is the ``call`` command of an app already built (by default, one is built
+    once and kept).
     """
-    import typer.main
-
-    command = typer.main.get_command(app)
+    command = command or call_command()
     try:
         outcome = command.main(
-            ["call", "MODULE", *words], prog_name="wasmcall", standalone_mode=False, obj=PARSE_ONLY
+            ["MODULE", *words], prog_name="wasmcall call", standalone_mode=False, obj=PARSE_ONLY
         )
     except WasmcallError:
         raise
@@ -484,6 +489,18 @@ def parse_call_words(words: list[str]) -> CallInvocation:
     if not isinstance(outcome, CallInvocation):
         raise UsageError("expected an export name and its arguments")
     return outcome
+
+
+@functools.cache
+def call_command() -> Any:
+    """The click command behind ``wasmcall call``, built once (~45 ms), used directly (no group to parse).
+
+    A checks file parses a thousand call lines; rebuilding it each time cost 45 s.
+    """
+    import typer.main
+
+    group: Any = typer.main.get_command(app)
+    return group.commands["call"]
 
 
 @app.command()
@@ -502,13 +519,121 @@ def inspect(
         show_report(report, "json" if json_output else ("rich" if sys.stdout.isatty() else "plain"))
 
 
+# --- wasmcall check ------------------------------------------------------------------------------------
+CHECKS_PANEL = "Checks"
+
+
+class CheckEngineName(str, Enum):
+    WASMTIME = "wasmtime"
+    WASMER = "wasmer"
+    ALL = "all"
+
+
+@app.command(no_args_is_help=True)
+def check(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(
+        metavar="FILE", help="Checks files (TOML; the format is in docs/checks.md).", show_default=False,
+    )],
+    junit: Annotated[Text, option(
+        "--junit", "Also write a JUnit XML report to PATH.", CHECKS_PANEL, "PATH", show_default=False,
+    )] = None,
+    json_output: JsonOpt = False,
+    engine: Annotated[Optional[CheckEngineName], option(
+        "--engine", "Run every check on this engine instead of its own; all: on each installed engine, "
+        "and fail checks whose engines disagree.", CHECKS_PANEL, show_default=False,
+    )] = None,
+    pattern: Annotated[Text, option(
+        "-k", "Run only the checks whose name contains PATTERN (or matches it as a glob).", CHECKS_PANEL,
+        "PATTERN", show_default=False,
+    )] = None,
+    fail_fast: Annotated[bool, option(
+        "--fail-fast", "Stop at the first failing check (the rest count as skipped).", CHECKS_PANEL,
+    )] = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Run the checks in checks FILEs (TOML) in one process; exit 1 if any failed.
+
+    Each check calls an export like 'wasmcall call' and compares what comes
+    back; every check runs, on a fresh instance of its module.
+    """
+    with error_boundary(json_output, traceback):
+        from wasmcall.checks import load_checks, run_checks, select_checks
+
+        group: Any = ctx.find_root().command
+        running = group.commands["call"]  # parsing with it saves building the app a second time (~45 ms)
+        checks = load_checks([Path(name) for name in files], functools.partial(parse_call_words, command=running))
+        selected = select_checks(checks, pattern)
+        if not selected:
+            raise UsageError(f"-k {pattern!r} matches none of the {len(checks)} checks")
+        override = engine.value if engine else None
+        mode = "json" if json_output else ("rich" if sys.stdout.isatty() else "plain")
+        stop = threading.Event()
+        in_worker = any((override or c.engine) != EngineName.WASMER.value for c in selected)
+        with checks_output(mode, len(selected)) as on_outcome:
+            report = run_interruptibly(
+                in_worker, lambda: run_checks(
+                    selected, engine=override, fail_fast=fail_fast, on_outcome=on_outcome, stop=stop,
+                ),
+                on_stop=stop.set,
+            )
+        show_checks_report(report, mode, Path(junit) if junit else None)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.EXPECTATION_FAILED)
+
+
+@contextmanager
+def checks_output(mode: str, total: int) -> Iterator[Callable[[Any], None]]:
+    """What to do with each outcome as it arrives: a PASS/FAIL line, a progress step, or nothing (JSON)."""
+    from wasmcall.checks.report import github_annotation, on_github_actions, plain_line
+
+    if mode == "rich":
+        from wasmcall.checks.terminal import ProgressView
+
+        with ProgressView(total, sys.stdout) as view:
+            yield view.advance
+        return
+    annotate = on_github_actions() and mode == "plain"
+
+    def print_line(outcome: Any) -> None:
+        lines = [plain_line(outcome)]
+        if annotate and outcome.message and outcome.status.value == "fail":
+            lines.append(github_annotation(outcome))
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        sys.stdout.flush()
+
+    yield (print_line if mode == "plain" else (lambda outcome: None))
+
+
+def show_checks_report(report: Any, mode: str, junit: Optional[Path]) -> None:
+    """After the run: the JUnit file, then the JSON document or the summary (and its notes)."""
+    from wasmcall.checks import report as checks_report
+    from wasmcall.render import write_json
+
+    if junit is not None:
+        checks_report.write_junit(report, junit)
+    for note in checks_report.engine_notes(report) if mode != "rich" else []:
+        typer.echo(f"wasmcall: note: {note}", err=True)
+    if mode == "json":
+        write_json(checks_report.checks_envelope(report), sys.stdout)
+        if checks_report.on_github_actions():
+            checks_report.write_annotations(report, sys.stderr)
+    elif mode == "rich":
+        from wasmcall.checks.terminal import show_report as show_checks_table
+
+        show_checks_table(report, sys.stdout)
+        if checks_report.on_github_actions():
+            checks_report.write_annotations(report, sys.stdout)
+    else:
+        sys.stdout.write(report.summary() + "\n")
+
+
 def command_path(ctx: Any, argv: list[str]) -> str:
     """``wasmcall call`` for an error in the call command, even when click gives no context."""
     path = getattr(ctx, "command_path", None)
     if path and path != "wasmcall":
         return str(path)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
-    return f"wasmcall {command}" if command in ("call", "inspect") else "wasmcall"
+    return f"wasmcall {command}" if command in ("call", "inspect", "check") else "wasmcall"
 
 
 def report_internal_error(error: Exception, argv: list[str], json_output: bool) -> int:
