@@ -67,14 +67,22 @@ class ResultExpectationError(ExpectationError):
         """The whole value compared against: the text, the hex of binary bytes, or the numbers."""
         if self.given_actual is not None:
             return self.given_actual
-        data = self.result.result
-        if data is None:
-            return scalar_text(self.result)
-        return data.data.decode("utf-8") if data.is_text else data.data.hex()
+        return actual_text(self.result)
 
     @actual.setter
     def actual(self, value: str) -> None:
         self.given_actual = value
+
+
+def actual_text(result: Union[CallResult, ComponentCallResult]) -> str:
+    """What ``--expect`` compares with, whole: the text, the hex of binary bytes, the numbers,
+    or a component's WAVE text. Builds the whole string: for messages and reports, not for checks."""
+    if not isinstance(result, CallResult):
+        return result.wave or ""
+    data = result.result
+    if data is None:
+        return scalar_text(result)
+    return data.data.decode("utf-8") if data.is_text else data.data.hex()
 
 
 def scalar_text(result: CallResult) -> str:

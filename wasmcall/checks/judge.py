@@ -14,11 +14,12 @@ from wasmcall.checks.spec import Check
 from wasmcall.errors import ExpectationError, WasmcallError
 from wasmcall.expect import actual_text, check_expectations
 from wasmcall.records import CallResult
+from wasmcall.session import AnyResult
 
 SHOWN_CHARACTERS = 200
 
 
-def judge(check: Check, result: Optional[CallResult], error: Optional[WasmcallError]) -> Optional[str]:
+def judge(check: Check, result: Optional[AnyResult], error: Optional[WasmcallError]) -> Optional[str]:
     """Why this run fails ``check``, or None when it holds."""
     if error is not None:
         return judge_error(check, error)
@@ -28,7 +29,8 @@ def judge(check: Check, result: Optional[CallResult], error: Optional[WasmcallEr
     try:
         check_expectations(result, check.expect, check.expect_hex)
     except ExpectationError as mismatch:
-        if mismatch.actual == "" and result.result is None and check.expect_hex is not None:
+        no_bytes = isinstance(result, CallResult) and result.result is None
+        if no_bytes and mismatch.message.startswith("--expect-hex"):
             return f"expected hex {shown(mismatch.expected)}, got no bytes (the call returned {describe(result)})"
         what = "hex " if check.expect is None or check.expect == mismatch.actual else ""
         return f"expected {what}{shown(mismatch.expected)}, got {shown(mismatch.actual)}"
@@ -60,7 +62,7 @@ def failure_text(error: WasmcallError) -> str:
     return f"{error.kind} (exit {int(error.exit_code)}): {error.message}"
 
 
-def describe(result: CallResult) -> str:
+def describe(result: AnyResult) -> str:
     """What a successful call gave, as people compare it: its text, hex or numbers."""
     return shown(actual_text(result))
 
@@ -80,13 +82,17 @@ def fingerprint(run: EngineRun) -> tuple[object, ...]:
     if run.error is not None:
         return ("error", run.error.kind, int(run.error.exit_code))
     assert run.result is not None
+    if not isinstance(run.result, CallResult):
+        return ("ok", actual_text(run.result), None)
     data = run.result.result.data if run.result.result is not None else None
     return ("ok", actual_text_of_values(run.result), data)
 
 
-def actual_text_of_values(result: CallResult) -> str:
+def actual_text_of_values(result: AnyResult) -> str:
     from wasmcall.values import format_value, typed_values
 
+    if not isinstance(result, CallResult):
+        return actual_text(result)
     return " ".join(format_value(v, t) for v, t in typed_values(result))
 
 
@@ -94,7 +100,7 @@ def outcome_text(run: EngineRun) -> str:
     if run.error is not None:
         return f"failed with {run.error.kind} (exit {int(run.error.exit_code)})"
     assert run.result is not None
-    data = run.result.result
+    data = run.result.result if isinstance(run.result, CallResult) else None
     if data is not None:
         return f"returned {describe(run.result)} ({data.length} bytes)"
     return f"returned {describe(run.result)}"

@@ -8,7 +8,7 @@ from typing import Optional
 
 from wasmcall.checks.spec import Check
 from wasmcall.errors import WasmcallError
-from wasmcall.records import CallResult
+from wasmcall.session import AnyResult
 
 
 class Status(str, Enum):
@@ -22,7 +22,7 @@ class EngineRun:
     """One check on one engine: the call's result or error, and why it failed the check (None if it held)."""
 
     engine: str
-    result: Optional[CallResult]
+    result: Optional[AnyResult]
     error: Optional[WasmcallError]
     elapsed_ms: float
     failure: Optional[str]

@@ -14,6 +14,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from wasmcall.checks.outcome import CheckOutcome, ChecksReport, EngineRun, Status
+from wasmcall.records import CallResult
 from wasmcall.render import ENVELOPE_VERSION, envelope, error_envelope
 
 
@@ -65,8 +66,14 @@ def check_document(outcome: CheckOutcome) -> dict[str, Any]:
 def run_document(run: EngineRun) -> dict[str, Any]:
     """One engine's run: the call envelope's fields (without ``wasmcall``) or its error, and its verdict."""
     document: dict[str, Any] = {"engine": run.engine, "elapsed_ms": round(run.elapsed_ms, 3)}
-    if run.result is not None:
+    if isinstance(run.result, CallResult):
         call = envelope(run.result)
+        del call["wasmcall"]
+        document["call"] = call
+    elif run.result is not None:
+        from wasmcall.components.render import call_envelope
+
+        call = call_envelope(run.result)
         del call["wasmcall"]
         document["call"] = call
     else:

@@ -26,8 +26,7 @@ from wasmcall.checks.spec import Check
 from wasmcall.engines import ENGINE_NAMES
 from wasmcall.errors import CallInterruptedError, EngineUnavailableError, LoadError, WasmcallError
 from wasmcall.modules import read_module
-from wasmcall.records import CallResult
-from wasmcall.session import Session, SessionOptions, open_source
+from wasmcall.session import AnyResult, Session, SessionOptions, open_source
 
 SESSIONS_KEPT = 8
 FAIL_FAST_REASON = "not run: stopped at the first failure (fail fast)"
@@ -159,7 +158,7 @@ class Runner:
         if optional and engine in self.skipped_engines:
             return None
         started = time.perf_counter()
-        result: Optional[CallResult] = None
+        result: Optional[AnyResult] = None
         error: Optional[WasmcallError] = None
         try:
             options = replace(check.options, engine=engine)
