@@ -486,13 +486,74 @@ def inspect(
         show_report(report, "json" if json_output else ("rich" if sys.stdout.isatty() else "plain"))
 
 
+# --- repl: one live instance, many calls (wasmcall/repl.py) -------------------------------------------
+
+
+@app.command()
+def repl(
+    module: ModuleArg,
+    engine: EngineOpt = DEFAULT_ENGINE_NAME,
+    timeout: Annotated[Text, option(
+        "--timeout", "Stop each call after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
+        show_default=False,
+    )] = None,
+    fuel: Annotated[Optional[int], option(
+        "--fuel", "Instruction budget of each call (wasmtime only).", GUEST_PANEL, "N", min=1,
+        show_default=False,
+    )] = None,
+    max_memory: Annotated[Text, option(
+        "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
+    )] = None,
+    dirs: Annotated[Values, option(
+        "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
+        "HOST[::GUEST]", show_default=False,
+    )] = None,
+    rw_dirs: Annotated[Values, option(
+        "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
+        show_default=False,
+    )] = None,
+    env: Annotated[Values, option(
+        "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE",
+        show_default=False,
+    )] = None,
+    stub_imports: Annotated[bool, option(
+        "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
+    )] = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Keep one instance of MODULE alive and call its exports line by line.
+
+    Each line is a call as after 'wasmcall call MODULE' (add 2 40); lines
+    starting with ':' are commands (:help lists them). Piped input is
+    replayed without a prompt; the exit status is 1 if any line failed.
+    """
+    with error_boundary(False, traceback):
+        from wasmcall.modules import read_module
+        from wasmcall.repl import run_repl
+
+        options = SessionOptions(
+            engine=engine.value,
+            limits=Limits(
+                timeout=parse_timeout(timeout) if timeout is not None else None,
+                fuel=fuel,
+                max_memory=parse_size(max_memory) if max_memory is not None else None,
+            ),
+            wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
+            stub_imports=stub_imports,
+        )
+        raise typer.Exit(run_repl(module, read_module(module), options))
+
+
+# --- end of repl ------------------------------------------------------------------------------------
+
+
 def command_path(ctx: Any, argv: list[str]) -> str:
     """``wasmcall call`` for an error in the call command, even when click gives no context."""
     path = getattr(ctx, "command_path", None)
     if path and path != "wasmcall":
         return str(path)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
-    return f"wasmcall {command}" if command in ("call", "inspect") else "wasmcall"
+    return f"wasmcall {command}" if command in ("call", "inspect", "repl") else "wasmcall"
 
 
 def report_internal_error(error: Exception, argv: list[str], json_output: bool) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Optional, Union
 from wasmcall.arguments import Argument
 from wasmcall.conventions.calling import execute, plan_call
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
-from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, WasiSettings
+from wasmcall.engines.base import CompiledModule, ExportInfo, GlobalValue, Instance, Limits, WasiSettings
 from wasmcall.errors import GuestError, SessionClosedError
 from wasmcall.linking import ImportOptions, build_linking
 from wasmcall.modules import read_module
@@ -63,6 +63,10 @@ class Session(ABC):
     @abstractmethod
     def read(self, ptr: int, length: int) -> bytes:
         """Bytes of guest memory, bounds-checked (OutOfBoundsError outside it)."""
+
+    @abstractmethod
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """The exported globals' current values."""
 
     @abstractmethod
     def reset(self) -> None:
@@ -167,6 +171,9 @@ class LocalSession(Session):
 
     def read(self, ptr: int, length: int) -> bytes:
         return self.live().read(ptr, length, "read")
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        return self.live().globals()
 
     def reset(self) -> None:
         self.live().close()

@@ -147,6 +147,16 @@ class GuestOutput:
     stderr: bytes
 
 
+@dataclass(frozen=True)
+class GlobalValue:
+    """An exported global's current value; ``valtype`` is spelled as in WAT (``i32``, ``f64``, ...)."""
+
+    name: str
+    valtype: str
+    mutable: bool
+    value: object
+
+
 def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
     """Raise OutOfBoundsError unless ``[ptr, ptr + length)`` lies inside memory.
 
@@ -219,6 +229,10 @@ class Instance(ABC):
     def output(self) -> Optional[GuestOutput]:
         """What a WASI guest wrote so far; None when the guest has no WASI."""
         return None
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """The exported globals and their values now (for debugging: the REPL, ``--at GLOBAL``)."""
+        return ()
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Release what the run holds beyond the instance itself (timers, files)."""

@@ -16,6 +16,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GlobalValue,
     GuestOutput,
     ImportInfo,
     Instance,
@@ -134,6 +135,7 @@ class WasmerInstance(Instance):
             (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
             None,
         )
+        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
 
     def link(self, module: WasmerModule, linking: Linking) -> Any:
         imports = wasmer.ImportObject()
@@ -197,6 +199,14 @@ class WasmerInstance(Instance):
 
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        found = []
+        for name in self.global_names:
+            item = getattr(self.instance.exports, name)
+            valtype = TYPE_NAMES.get(int(item.type.type), "unknown")
+            found.append(GlobalValue(name, valtype, item.mutable, item.value))
+        return tuple(found)
 
     def close(self) -> None:
         if self.captured is not None:

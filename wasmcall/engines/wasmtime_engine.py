@@ -19,6 +19,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GlobalValue,
     GuestOutput,
     ImportInfo,
     Instance,
@@ -184,6 +185,7 @@ class WasmtimeInstance(Instance):
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
         )
+        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
 
     @contextmanager
     def budget(self, limits: CallLimits) -> Iterator[None]:
@@ -262,6 +264,14 @@ class WasmtimeInstance(Instance):
 
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        found = []
+        for name in self.global_names:
+            item = self.exports[name]
+            kind = item.type(self.store)
+            found.append(GlobalValue(name, str(kind.content), kind.mutable, item.value(self.store)))
+        return tuple(found)
 
     def close(self) -> None:
         if self.captured is not None:
