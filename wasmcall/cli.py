@@ -222,11 +222,13 @@ def error_boundary(json_output: bool, traceback: bool, reraise: bool = False) ->
 
 def report_error(error: WasmcallError, json_output: bool) -> None:
     """One line on stderr (two more for an --expect diff), or the JSON error envelope."""
+    from wasmcall.debug_output import error_extras, write_error_prelude
     from wasmcall.render import error_envelope, write_json
 
     if json_output:
-        write_json(error_envelope(error), sys.stdout)
+        write_json({**error_envelope(error), **error_extras(error)}, sys.stdout)
         return
+    write_error_prelude(error, sys.stderr)
     typer.echo(f"wasmcall: error: {error.message}", err=True)
     if isinstance(error, ExpectationError):
         typer.echo(f"  expected: {error.expected!r}", err=True)
@@ -336,6 +338,10 @@ def call(
         "--expect-hex", "Exit 1 unless the result bytes equal HEX.", OUTPUT_PANEL, "HEX", show_default=False,
     )] = None,
     traceback: TracebackOpt = False,
+    trace: Annotated[bool, option(
+        "--trace", "Show every step on stderr: allocations, writes, the call, reads, frees, imports.",
+        OUTPUT_PANEL,
+    )] = False,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
         "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
@@ -408,6 +414,7 @@ def call(
                 free_inputs=free_inputs,
                 keep_result=keep_result,
                 limits=CallLimits(limits.timeout, limits.fuel),
+                trace=trace,
             ),
             options=SessionOptions(
                 engine=engine.value,
@@ -427,8 +434,8 @@ def call(
 
 def run_invocation(invocation: CallInvocation) -> None:
     """Call, show the result, then check the expectations (JSON checks first, to print one document)."""
+    from wasmcall.debug_output import show_call
     from wasmcall.expect import check_expectations
-    from wasmcall.render import show_result
     from wasmcall.session import open_session
 
     def one_call() -> Any:
@@ -442,7 +449,7 @@ def run_invocation(invocation: CallInvocation) -> None:
     result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)
-    show_result(result, invocation.mode)
+    show_call(result, invocation.mode)
     check_expectations(result, invocation.expect, invocation.expect_hex)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature, Value
+
+if TYPE_CHECKING:
+    from wasmcall.trace import TraceStep
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class CallResult:
     elapsed_ms: float
     stdout: Optional[bytes] = None
     stderr: Optional[bytes] = None
+    trace: tuple[TraceStep, ...] = ()
+    """Every step of the call when it was traced (``CallRequest.trace``), else empty."""
 
 
 @dataclass(frozen=True)

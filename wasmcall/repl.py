@@ -24,7 +24,6 @@ from typing import IO, Optional, Union
 from wasmcall.engines.base import CallLimits
 from wasmcall.errors import CallInterruptedError, ExitCode, UsageError, WasmcallError
 from wasmcall.memory_view import describe_global, hexdump_lines, resolve_address
-from wasmcall.request import CallRequest
 from wasmcall.session import Session, SessionOptions, open_source
 
 PROMPT = "wasmcall> "
@@ -101,6 +100,7 @@ class Repl:
 
     def call(self, words: list[str]) -> None:
         from wasmcall.cli import EngineName, parse_call_words, run_interruptibly
+        from wasmcall.debug_output import show_call
         from wasmcall.expect import check_expectations
 
         refuse_session_flags(words)
@@ -113,7 +113,7 @@ class Repl:
         in_worker = self.options.engine == EngineName.WASMTIME.value
         result = run_interruptibly(in_worker, lambda: self.session.run(request))
         mode = invocation.mode if invocation.mode in ("json", "raw") else self.mode
-        show_call(result, mode, request)
+        show_call(result, mode)
         check_expectations(result, invocation.expect, invocation.expect_hex)
 
     def meta(self, words: list[str]) -> None:
@@ -171,13 +171,6 @@ class Repl:
 
     def quit(self, arguments: list[str]) -> None:
         raise QuitRepl(0)
-
-
-def show_call(result: object, mode: str, request: CallRequest) -> None:
-    """Render a call as ``wasmcall call`` does (the trace, when on, is part of the result)."""
-    from wasmcall.render import show_result
-
-    show_result(result, mode)  # type: ignore[arg-type]
 
 
 def split_line(line: str) -> list[str]:

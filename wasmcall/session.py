@@ -147,6 +147,7 @@ class LocalSession(Session):
             elapsed_ms=execution.elapsed_ms,
             stdout=stdout,
             stderr=stderr,
+            trace=execution.trace,
         )
 
     def new_output(self) -> tuple[Optional[bytes], Optional[bytes]]:

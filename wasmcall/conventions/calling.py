@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
@@ -33,6 +33,7 @@ from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signatur
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
 from wasmcall.records import ResultBytes
 from wasmcall.request import CallRequest
+from wasmcall.trace import TraceStep, tracing
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -56,15 +57,17 @@ class Plan:
     post_return: Optional[str]
     free_inputs: bool
     keep_result: bool
+    trace: bool = False
 
 
 @dataclass(frozen=True)
 class Execution:
-    """What one executed plan produced: raw values, result bytes and the export's own time."""
+    """What one executed plan produced: raw values, result bytes, the export's own time, traced steps."""
 
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
+    trace: tuple[TraceStep, ...] = ()
 
 
 def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
@@ -97,7 +100,7 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
     style = plan_buffers(request.export, signature, arguments, reserved, managed)
     return Plan(
         request.export, signature, arguments, detection, allocator, kind, spec, style,
-        post_return if has_post_return else None, request.free_inputs, request.keep_result,
+        post_return if has_post_return else None, request.free_inputs, request.keep_result, request.trace,
     )
 
 
@@ -110,6 +113,28 @@ def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedAr
 
 
 def execute(instance: Instance, plan: Plan) -> Execution:
+    """Run the plan; a traced plan records every step it takes on the instance."""
+    if not plan.trace:
+        return execute_steps(instance, plan)
+    with tracing(instance, trace_roles(plan)) as traced:
+        execution = execute_steps(traced, plan)
+        return replace(execution, trace=tuple(traced.log.steps))
+
+
+def trace_roles(plan: Plan) -> dict[str, str]:
+    """What each export wasmcall may call stands for in this call, to name the trace's steps."""
+    roles = {BINDGEN_STACK: "stack", "__new": "alloc", "__pin": "pin", "__unpin": "unpin"}
+    if plan.allocator is not None:
+        roles[plan.allocator.alloc_name] = "alloc"
+        if plan.allocator.free_name is not None:
+            roles[plan.allocator.free_name] = "free"
+    if plan.post_return is not None:
+        roles[plan.post_return] = "post-return"
+    roles[plan.export] = "call"
+    return roles
+
+
+def execute_steps(instance: Instance, plan: Plan) -> Execution:
     """Write the arguments, call the export, read the result and free what the host owns."""
     if plan.style is BufferStyle.MANAGED:
         return execute_managed(instance, plan)
