@@ -221,15 +221,17 @@ def error_boundary(json_output: bool, traceback: bool, reraise: bool = False) ->
 
 
 def report_error(error: WasmcallError, json_output: bool) -> None:
-    """One line on stderr (two more for an --expect diff), or the JSON error envelope."""
-    from wasmcall.debug_output import error_extras, write_error_prelude
-    from wasmcall.render import error_envelope, write_json
+    """One line on stderr (then an --expect diff or a trap's backtrace), or the JSON error envelope."""
+    from wasmcall.debug_output import backtrace_lines, error_document, write_error_prelude
+    from wasmcall.render import write_json
 
     if json_output:
-        write_json({**error_envelope(error), **error_extras(error)}, sys.stdout)
+        write_json(error_document(error), sys.stdout)
         return
     write_error_prelude(error, sys.stderr)
     typer.echo(f"wasmcall: error: {error.message}", err=True)
+    for line in backtrace_lines(error):
+        typer.echo(line, err=True)
     if isinstance(error, ExpectationError):
         typer.echo(f"  expected: {error.expected!r}", err=True)
         typer.echo(f"  actual:   {error.actual!r}", err=True)

@@ -8,13 +8,17 @@ clean), and with ``--json`` extra keys of the same envelope (``"trace"``,
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Sequence
 from typing import IO, Any, Optional
 
+from wasmcall.engines.traps import Frame
 from wasmcall.errors import WasmcallError
 from wasmcall.records import CallResult
 from wasmcall.trace import TraceStep, trace_line
+
+FRAMES_SHOWN = 20
 
 
 def write_trace(steps: Sequence[TraceStep], stream: IO[str]) -> None:
@@ -48,12 +52,46 @@ def call_extras(result: CallResult) -> dict[str, Any]:
     return extras
 
 
-def error_extras(error: WasmcallError) -> dict[str, Any]:
-    """Debugging keys of an error envelope: the steps before the failure."""
+def error_document(error: WasmcallError) -> dict[str, Any]:
+    """The error envelope plus its debugging keys: ``"frames"`` in ``"error"``, a top-level ``"trace"``."""
+    from wasmcall.render import error_envelope
+
+    document = error_envelope(error)
+    frames: Sequence[Frame] = getattr(error, "frames", ())
+    if frames:
+        document["error"]["frames"] = [frame_json(frame) for frame in frames]
+        document["error"]["frame_count"] = getattr(error, "frame_count", len(frames))
     steps: Sequence[TraceStep] = getattr(error, "trace", ())
-    return {"trace": [step.as_json() for step in steps]} if steps else {}
+    if steps:
+        document["trace"] = [step.as_json() for step in steps]
+    return document
+
+
+def frame_json(frame: Frame) -> dict[str, Any]:
+    return {"function": frame.function, "func_index": frame.func_index, "offset": frame.offset}
 
 
 def write_error_prelude(error: WasmcallError, stream: IO[str]) -> None:
     """What a traced call did before it failed, shown before the error's one line."""
     write_trace(getattr(error, "trace", ()), stream)
+
+
+def backtrace_lines(error: WasmcallError) -> list[str]:
+    """The wasm backtrace under the error's line, when it has more than the one frame the line names."""
+    frames: Sequence[Frame] = getattr(error, "frames", ())
+    count = max(getattr(error, "frame_count", 0), len(frames))
+    if count < 2:
+        return []
+    lines = ["  wasm backtrace, innermost first:"]
+    index = 0
+    for frame, run in itertools.groupby(frames[:FRAMES_SHOWN]):
+        repeats = len(list(run))
+        if repeats == 1:
+            lines.append(f"    {index:>2}: {frame.describe()}")
+        else:  # a recursion: one line for the run of identical frames
+            lines.append(f"    {index:>2}-{index + repeats - 1}: {frame.describe()} ({repeats} frames)")
+        index += repeats
+    rest = count - min(len(frames), FRAMES_SHOWN)
+    if rest > 0:
+        lines.append(f"    … and {rest:,} more frame{'s' if rest != 1 else ''}")
+    return lines

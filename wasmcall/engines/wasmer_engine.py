@@ -29,7 +29,7 @@ from wasmcall.engines.base import (
 )
 from wasmcall.engines.capture import OutputFiles
 from wasmcall.engines.memory_cap import cap_memory
-from wasmcall.engines.traps import describe_trap, first_line
+from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
 from wasmcall.errors import (
     EngineUnavailableError,
     GuestExitError,
@@ -188,7 +188,9 @@ class WasmerInstance(Instance):
             if frame:
                 function = frame.group(1) if frame.group(1) != "<unnamed>" else f"func[{frame.group(2)}]"
             message = first_line(error).removeprefix("RuntimeError: ")
-            raise TrapError(describe_trap(message, function, where)) from None
+            trap = TrapError(describe_trap(message, function, where))
+            trap.frames, trap.frame_count = wasmer_frames(text)
+            raise trap from None
 
     def memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_size

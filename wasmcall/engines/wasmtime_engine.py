@@ -32,9 +32,10 @@ from wasmcall.engines.base import (
     running_engines,
 )
 from wasmcall.engines.capture import OutputFiles
-from wasmcall.engines.traps import describe_trap, first_line, limit_message
+from wasmcall.engines.traps import describe_trap, first_line, limit_message, wasmtime_frames
 from wasmcall.errors import (
     CallInterruptedError,
+    GuestError,
     GuestExitError,
     LimitExceededError,
     LoadError,
@@ -243,16 +244,17 @@ class WasmtimeInstance(Instance):
     def translate_trap(self, trap: wasmtime.Trap, where: str) -> Exception:
         code = trap.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return LimitExceededError(limit_message("fuel", self.limits))
+            return with_frames(LimitExceededError(limit_message("fuel", self.limits)), trap)
         if code == wasmtime.TrapCode.INTERRUPT:
             if self.engine.interrupted:
                 return CallInterruptedError("interrupted: the guest was stopped")
-            return LimitExceededError(limit_message("timeout", self.limits))
+            return with_frames(LimitExceededError(limit_message("timeout", self.limits)), trap)
         message = trap.message
         reason = TRAP_REASON.search(message)
         frame = TRAP_FRAME.search(message)
         function = re.sub(r"<wasm function (\d+)>", r"func[\1]", frame.group(1)) if frame else None
-        return TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
+        error = TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
+        return with_frames(error, trap)
 
     def memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_len(self.store)
@@ -276,6 +278,13 @@ class WasmtimeInstance(Instance):
     def close(self) -> None:
         if self.captured is not None:
             self.captured.remove()
+
+
+def with_frames(error: GuestError, trap: wasmtime.Trap) -> GuestError:
+    """Attach the trap's wasm backtrace (where a trap, a deadline or fuel stopped the guest)."""
+    raw = [(frame.func_index, frame.module_offset) for frame in trap.frames]
+    error.frames, error.frame_count = wasmtime_frames(trap.message, raw)
+    return error
 
 
 def wasi_config(settings: WasiSettings, captured: OutputFiles) -> wasmtime.WasiConfig:
