@@ -364,7 +364,10 @@ USAGE_ERRORS = [
         ["upper_pair", "--str", "a", "--str", "b", "--ret", "ptr"],
         "--ret ptr needs an export returning (i32), but it is (i32, i32) -> (i32, i32)",
     ),
-    (["upper_pair", "--str", "abc", "--ret-len", "1"], "--ret-len applies only to --ret ptr, not --ret ptr-len"),
+    (
+        ["upper_pair", "--str", "abc", "--ret-len", "1"],
+        "--ret-len applies only to --ret ptr and --ret from:NAME, not --ret ptr-len",
+    ),
     (
         ["add", "1", "2", "--ret", "packed"],
         "--ret packed needs an export returning (i64), but it is (i32, i32) -> i32",

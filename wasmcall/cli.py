@@ -21,9 +21,9 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex
+from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, place_buffers
 from wasmcall.conventions.detect import Convention
-from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
+from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec, parse_result_kind
 from wasmcall.engines import DEFAULT_ENGINE
 from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
 from wasmcall.errors import (
@@ -36,6 +36,7 @@ from wasmcall.errors import (
     interrupted,
 )
 from wasmcall.limits import parse_size, parse_timeout
+from wasmcall.memory_view import parse_dump
 from wasmcall.request import CallRequest, plain_values
 from wasmcall.session import SessionOptions
 
@@ -122,7 +123,15 @@ def parse_arguments(pairs: list[tuple[ArgKind, str]]) -> list[TypedArgument]:
     if stdin_uses > 1:
         raise UsageError("--file - (standard input) can be given only once")
     stdin = sys.stdin.buffer.read() if stdin_uses else None
-    return [parse_argument(kind, text, stdin) for kind, text in pairs]
+    return place_buffers(
+        [(kind, text) if kind is ArgKind.AT else parse_argument(kind, text, stdin) for kind, text in pairs]
+    )
+
+
+def result_spec(ret: str, length: Optional[int], packed_order: PackedOrder) -> ResultSpec:
+    """``--ret KIND`` (``arg:K`` and ``from:NAME`` included) with its length and packed order."""
+    kind, argument, source = parse_result_kind(ret)
+    return ResultSpec(kind, length, packed_order, argument, source)
 
 
 def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
@@ -316,9 +325,17 @@ def call(
     i64_values: Annotated[Values, argument_option("--i64", "N", "A 64-bit integer, signed or unsigned.")] = None,
     f32_values: Annotated[Values, argument_option("--f32", "X", "A 32-bit float (nan, inf, -0.0 too).")] = None,
     f64_values: Annotated[Values, argument_option("--f64", "X", "A 64-bit float (nan, inf, -0.0 too).")] = None,
-    ret: Annotated[ResultKind, option("--ret", "How the export returns its result.", RESULT_PANEL)] = (
-        ResultKind.AUTO
-    ),
+    out_values: Annotated[Values, argument_option(
+        "--out", "N", "N zero bytes for the guest to write into, passed as (ptr, len) like any buffer.",
+    )] = None,
+    at_values: Annotated[Values, argument_option(
+        "--at", "ADDR", "Put the next buffer at ADDR (a number, or an export giving an address) instead of "
+        "allocating it.",
+    )] = None,
+    ret: Annotated[str, option(
+        "--ret", "How the export returns its result: auto, value, ptr-len, packed, out, area, cstr, ptr, "
+        "arg:K (argument K's buffer) or from:NAME (at the address export NAME gives).", RESULT_PANEL, "KIND",
+    )] = ResultKind.AUTO.value,
     ret_len: Annotated[Text, option(
         "--ret-len", "With --ret ptr: the length N, or @K for argument K's length.", RESULT_PANEL, "N|@K",
         show_default=False,
@@ -332,6 +349,10 @@ def call(
     keep_result: Annotated[bool, option("--keep-result", "Do not free the result buffer.", RESULT_PANEL)] = False,
     json_output: JsonOpt = False,
     raw: Annotated[bool, option("--raw", "Print the result bytes only.", OUTPUT_PANEL)] = False,
+    dumps: Annotated[Values, option(
+        "--dump", "After the call, hexdump LEN bytes at ADDR (a number or an export's name) on stderr.",
+        OUTPUT_PANEL, "ADDR:LEN", show_default=False,
+    )] = None,
     expect: Annotated[Text, option(
         "--expect", "Exit 1 unless the result text (or scalar) equals TEXT.", OUTPUT_PANEL, "TEXT",
         show_default=False,
@@ -393,6 +414,7 @@ def call(
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
             "b64_values": b64_values, "file_values": file_values, "i32_values": i32_values,
             "i64_values": i64_values, "f32_values": f32_values, "f64_values": f64_values,
+            "out_values": out_values, "at_values": at_values,
         }
         pairs = ordered_arguments(ctx, {k: v for k, v in given.items() if v})
         if values and pairs:
@@ -408,7 +430,7 @@ def call(
             request=CallRequest(
                 export,
                 (*parse_arguments(pairs), *plain_values(values or ())),
-                result=ResultSpec(ret, length, packed_order),
+                result=result_spec(ret, length, packed_order),
                 result_length_of=length_of,
                 convention=convention.value if convention else None,
                 alloc=alloc,
@@ -417,6 +439,7 @@ def call(
                 keep_result=keep_result,
                 limits=CallLimits(limits.timeout, limits.fuel),
                 trace=trace,
+                dumps=tuple(parse_dump(text) for text in dumps or ()),
             ),
             options=SessionOptions(
                 engine=engine.value,

@@ -15,7 +15,8 @@ from typing import IO, Any, Optional
 
 from wasmcall.engines.traps import Frame
 from wasmcall.errors import WasmcallError
-from wasmcall.records import CallResult
+from wasmcall.memory_view import hexdump_lines
+from wasmcall.records import CallResult, MemoryDump
 from wasmcall.trace import TraceStep, trace_line
 
 FRAMES_SHOWN = 20
@@ -42,6 +43,20 @@ def show_call(
         write_trace(result.trace, stderr)
         stderr.flush()
     show_result(result, mode, stdout, stderr)
+    if mode != "json":
+        write_dumps(result.dumps, stderr)
+
+
+def write_dumps(dumps: Sequence[MemoryDump], stream: IO[str]) -> None:
+    """Each ``--dump`` as a labelled hexdump with guest addresses, on stderr beside the result."""
+    for dump in dumps:
+        named = "" if dump.address.startswith(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")) else (
+            f"{dump.address} = "
+        )
+        stream.write(f"[dump {named}{dump.ptr:#x}, {len(dump.data)} bytes]\n")
+        for line in hexdump_lines(dump.data, dump.ptr):
+            stream.write(line + "\n")
+    stream.flush()
 
 
 def call_extras(result: CallResult) -> dict[str, Any]:
@@ -49,6 +64,11 @@ def call_extras(result: CallResult) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     if result.trace:
         extras["trace"] = [step.as_json() for step in result.trace]
+    if result.dumps:
+        extras["dumps"] = [
+            {"address": dump.address, "ptr": dump.ptr, "len": len(dump.data), "hex": dump.data.hex()}
+            for dump in result.dumps
+        ]
     return extras
 
 

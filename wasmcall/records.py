@@ -31,6 +31,15 @@ class ResultBytes:
 
 
 @dataclass(frozen=True)
+class MemoryDump:
+    """Guest memory copied right after a call (``--dump ADDR:LEN``); ``address`` is ADDR as given."""
+
+    address: str
+    ptr: int
+    data: bytes
+
+
+@dataclass(frozen=True)
 class CallResult:
     """The outcome of one successful call."""
 
@@ -46,6 +55,8 @@ class CallResult:
     stderr: Optional[bytes] = None
     trace: tuple[TraceStep, ...] = ()
     """Every step of the call when it was traced (``CallRequest.trace``), else empty."""
+    dumps: tuple[MemoryDump, ...] = ()
+    """The memory asked for with ``CallRequest.dumps``, in order."""
 
 
 @dataclass(frozen=True)

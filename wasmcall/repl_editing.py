@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 HISTORY_LENGTH = 1000
 VALUE_CHOICES = {
-    "--ret": ("auto", "value", "ptr-len", "packed", "out", "cstr", "ptr"),
+    "--ret": ("auto", "value", "ptr-len", "packed", "out", "area", "cstr", "ptr", "arg:", "from:"),
     "--packed-order": ("ptr-high", "ptr-low"),
     "--convention": ("alloc", "malloc", "canonical", "wasm-bindgen", "assemblyscript", "none"),
 }

@@ -28,6 +28,8 @@ class CallRequest:
     both. ``result_length_of`` is ``--ret-len @K``. ``limits`` None means the
     session's own timeout and fuel. ``trace`` records every step of the call
     (allocations, writes, the call, reads, frees, host imports) in the result.
+    ``dumps`` are ``(ADDR, LEN)`` pairs of memory to copy right after the call
+    (ADDR a number or an export's name, as ``--dump`` takes it).
     """
 
     export: str
@@ -41,6 +43,7 @@ class CallRequest:
     keep_result: bool = False
     limits: Optional[CallLimits] = None
     trace: bool = False
+    dumps: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         plain = sum(isinstance(a, PlainValue) for a in self.arguments)

@@ -148,6 +148,7 @@ class LocalSession(Session):
             stdout=stdout,
             stderr=stderr,
             trace=execution.trace,
+            dumps=execution.dumps,
         )
 
     def new_output(self) -> tuple[Optional[bytes], Optional[bytes]]:
