@@ -300,6 +300,8 @@ class CallInvocation:
     mode: str
     expect: Optional[str]
     expect_hex: Optional[str]
+    repeat: int = 1
+    expect_no_leak: bool = False
 
 
 @app.command(
@@ -364,6 +366,13 @@ def call(
     trace: Annotated[bool, option(
         "--trace", "Show every step on stderr: allocations, writes, the call, reads, frees, imports.",
         OUTPUT_PANEL,
+    )] = False,
+    repeat: Annotated[int, option(
+        "--repeat", "Call N times on one instance: time it and report whether the guest leaks.",
+        OUTPUT_PANEL, "N", min=1,
+    )] = 1,
+    expect_no_leak: Annotated[bool, option(
+        "--expect-no-leak", "With --repeat: exit 1 if the guest leaks.", OUTPUT_PANEL,
     )] = False,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
@@ -450,7 +459,11 @@ def call(
             mode=output_mode(json_output, raw),
             expect=expect,
             expect_hex=expect_hex,
+            repeat=repeat,
+            expect_no_leak=expect_no_leak,
         )
+        if expect_no_leak and repeat < 2:
+            raise UsageError("--expect-no-leak needs --repeat N with N of 2 or more (a leak shows across calls)")
         if ctx.obj == PARSE_ONLY:
             return invocation
         run_invocation(invocation)
@@ -471,6 +484,11 @@ def run_invocation(invocation: CallInvocation) -> None:
         ) as session:
             return session.run(invocation.request)
 
+    if invocation.repeat > 1:
+        from wasmcall.repeat_output import run_repeated
+
+        run_repeated(invocation, run_interruptibly)
+        return
     result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)

@@ -28,14 +28,21 @@ def write_trace(steps: Sequence[TraceStep], stream: IO[str]) -> None:
 
 
 def show_call(
-    result: CallResult, mode: str, stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None
+    result: CallResult,
+    mode: str,
+    stdout: Optional[IO[str]] = None,
+    stderr: Optional[IO[str]] = None,
+    more: Optional[dict[str, Any]] = None,
 ) -> None:
-    """``render.show_result`` plus the trace: lines on stderr first, or a ``"trace"`` list in JSON."""
+    """``render.show_result`` plus the trace: lines on stderr first, or a ``"trace"`` list in JSON.
+
+    ``more`` are further keys for the JSON envelope (``"repeat"``).
+    """
     from wasmcall.render import envelope, show_result, write_json
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    extras = call_extras(result)
+    extras = {**call_extras(result), **(more or {})}
     if mode == "json" and extras:
         write_json({**envelope(result), **extras}, stdout)
         return

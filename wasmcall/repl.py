@@ -111,8 +111,16 @@ class Repl:
         if self.trace:
             request = replace(request, trace=True)
         in_worker = self.options.engine == EngineName.WASMTIME.value
-        result = run_interruptibly(in_worker, lambda: self.session.run(request))
         mode = invocation.mode if invocation.mode in ("json", "raw") else self.mode
+        if invocation.repeat > 1:  # the leak check on the live instance
+            from wasmcall.leak import repeat_call
+            from wasmcall.repeat_output import show_repeated
+
+            count = invocation.repeat
+            show_repeated(run_interruptibly(in_worker, lambda: repeat_call(self.session, request, count)),
+                          invocation, mode)
+            return
+        result = run_interruptibly(in_worker, lambda: self.session.run(request))
         show_call(result, mode)
         check_expectations(result, invocation.expect, invocation.expect_hex)
 
