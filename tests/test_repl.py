@@ -8,6 +8,7 @@ script. Terminal runs spawn the entry point under a pseudo-terminal
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import time
@@ -229,3 +230,11 @@ def test_ctrl_c_stops_the_call_not_the_repl_and_history_is_kept(terminal, engine
     assert (child.exitstatus, child.signalstatus) == (0, None)
     history = (tmp_path / "state" / "wasmcall" / "history").read_text()
     assert history.split() == ["bump", "spin", "bump"]
+
+
+def test_a_json_line_that_fails_is_an_error_envelope(repl, counter):
+    outcome = repl("add 1 --json\nadd 1 2 --json\n", counter)
+    assert (outcome.code, outcome.stderr) == (1, "")
+    error, result = (json.loads(line) for line in outcome.stdout.splitlines())
+    assert error["error"]["kind"] == "signature"
+    assert result["values"] == [3]

@@ -76,6 +76,7 @@ class Repl:
         """Run one line; any wasmcall error is one line on stderr and the REPL goes on."""
         from wasmcall.cli import report_error
 
+        words: list[str] = []
         try:
             words = split_line(line)
             if not words:
@@ -86,7 +87,7 @@ class Repl:
                 self.call(words)
         except WasmcallError as error:
             self.failed = True
-            report_error(error, json_output=False)
+            report_error(error, json_output="--json" in words and not words[0].startswith(":"))
             if isinstance(error, CallInterruptedError) and error.exit_code in STOP_CODES:
                 raise QuitRepl(int(error.exit_code)) from None
             self.revive()

@@ -81,9 +81,13 @@ class Completer:
 @contextmanager
 def terminal_editing(repl: Repl) -> Iterator[Iterator[str]]:
     """Set up readline (history, completion) for the loop, and save the history after it."""
-    import readline
-
     from wasmcall.repl import PROMPT
+
+    try:
+        import readline
+    except ImportError:  # a Python built without it (Windows): plain lines, no history
+        yield typed_lines(PROMPT)
+        return
 
     path = history_path()
     readline.set_history_length(HISTORY_LENGTH)
