@@ -201,3 +201,17 @@ def test_repl_trace_on_and_off(cli, monkeypatch, engine):
     outcome = cli("repl", GUESTS / "rust/memory.wasm", "--engine", engine)
     assert (outcome.code, outcome.stdout) == (0, "42\n2\n")
     assert steps_of(outcome.stderr)[0] == ["call        add(2, 40) -> 42"]
+
+
+@pytest.mark.parametrize(
+    ("guest", "argv", "last_step"),
+    [
+        ("wat/canonical.wasm", ["upper", "--str", ""], "post-return cabi_post_upper(1048576 (0x100000))"),
+        ("rust/memory.wasm", ["upper_pair", "--str", ""], "free        dealloc(1, 0)"),
+    ],
+    ids=["canonical-post-return", "rust-dealloc"],
+)
+def test_an_empty_result_is_still_given_back(cli, engine, guest, argv, last_step):
+    outcome = cli("call", GUESTS / guest, *argv, "--trace", "--engine", engine)
+    assert (outcome.code, outcome.stdout) == (0, "\n")
+    assert steps_of(outcome.stderr)[0][-1] == last_step

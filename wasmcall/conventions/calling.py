@@ -165,17 +165,12 @@ def execute_steps(instance: Instance, plan: Plan) -> Execution:
     if plan.style is BufferStyle.MANAGED:
         return execute_managed(instance, plan)
     scratch = OutPointer(instance, plan.allocator) if plan.kind is ResultKind.OUT else None
-    placed = resolve_placements(instance, plan.memory)
-    buffers = write_placed_only(instance, plan.memory, plan.arguments, placed)
-    filling = [i for i in range(len(plan.arguments)) if i not in buffers]
-    params, written = write_arguments(
-        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling]
-    )
-    buffers.update(zip([i for i in filling if not isinstance(plan.arguments[i], ScalarArg)], written, strict=True))
+    params, written, buffers = write_all(instance, plan)
     if scratch is not None:
         params.insert(0, to_i32(scratch.ptr))
     values, elapsed_ms = timed_call(instance, plan.export, params)
-    if plan.kind in (ResultKind.ARG, ResultKind.FROM):
+    host_words = plan.kind in (ResultKind.ARG, ResultKind.FROM)  # the host's buffer, or the guest's static
+    if host_words:
         location: Optional[Location] = locate_host_result(
             instance, plan.result, plan.memory, plan.signature, values, buffers
         )
@@ -185,13 +180,29 @@ def execute_steps(instance: Instance, plan: Plan) -> Execution:
     if location is not None:
         data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
     dumps = take_dumps(instance, plan.memory)
-    if location is not None and location.allocated and not plan.keep_result:
+    if location is not None and not host_words and not plan.keep_result:
         free_result(instance, plan, location.ptr, location.allocated, values)
     if scratch is not None:
         scratch.release()
     if plan.free_inputs:
         release_inputs(instance, plan.allocator, written)
     return Execution(values, data, elapsed_ms, dumps=dumps)
+
+
+def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written], dict[int, Written]]:
+    """Write every buffer: placed ones that fill no params first, then the rest in order.
+
+    Returns the params, the buffers that fill params, and every buffer by argument index.
+    """
+    placed = resolve_placements(instance, plan.memory)
+    buffers = write_placed_only(instance, plan.memory, plan.arguments, placed)
+    filling = [i for i in range(len(plan.arguments)) if i not in buffers]
+    params, written = write_arguments(
+        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling]
+    )
+    buffer_indexes = [i for i in filling if not isinstance(plan.arguments[i], ScalarArg)]
+    buffers.update(zip(buffer_indexes, written, strict=True))
+    return params, written, buffers
 
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
