@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from wasmcall.arguments import Argument
 from wasmcall.conventions.calling import execute, plan_call
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
-from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, WasiSettings
+from wasmcall.engines.base import CompiledModule, ExportInfo, GlobalValue, Instance, Limits, WasiSettings
 from wasmcall.errors import GuestError, SessionClosedError
 from wasmcall.linking import ImportOptions, build_linking
 from wasmcall.modules import display_path, read_module
@@ -68,6 +68,10 @@ class Session(ABC):
     @abstractmethod
     def read(self, ptr: int, length: int) -> bytes:
         """Bytes of guest memory, bounds-checked (OutOfBoundsError outside it)."""
+
+    @abstractmethod
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """The exported globals' current values."""
 
     @abstractmethod
     def reset(self) -> None:
@@ -145,6 +149,8 @@ class LocalSession(Session):
             elapsed_ms=execution.elapsed_ms,
             stdout=stdout,
             stderr=stderr,
+            trace=execution.trace,
+            dumps=execution.dumps,
         )
 
     def new_output(self) -> tuple[Optional[bytes], Optional[bytes]]:
@@ -167,6 +173,9 @@ class LocalSession(Session):
 
     def read(self, ptr: int, length: int) -> bytes:
         return self.live().read(ptr, length, "read")
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        return self.live().globals()
 
     def reset(self) -> None:
         self.live().close()

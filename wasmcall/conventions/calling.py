@@ -13,13 +13,21 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
 from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
 from wasmcall.conventions.detect import Convention, Detection, detect_convention
+from wasmcall.conventions.host_memory import (
+    HostMemory,
+    locate_host_result,
+    plan_host_memory,
+    resolve_placements,
+    take_dumps,
+    write_placed_only,
+)
 from wasmcall.conventions.marshal import (
     BufferStyle,
     Written,
@@ -28,12 +36,13 @@ from wasmcall.conventions.marshal import (
     type_plain_values,
     write_arguments,
 )
-from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
+from wasmcall.conventions.results import Location, ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
 from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
-from wasmcall.records import ResultBytes
+from wasmcall.records import MemoryDump, ResultBytes
 from wasmcall.request import CallRequest
+from wasmcall.trace import TraceStep, tracing
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -57,15 +66,19 @@ class Plan:
     post_return: Optional[str]
     free_inputs: bool
     keep_result: bool
+    trace: bool = False
+    memory: HostMemory = field(default_factory=HostMemory)
 
 
 @dataclass(frozen=True)
 class Execution:
-    """What one executed plan produced: raw values, result bytes and the export's own time."""
+    """What one executed plan produced: raw values, result bytes, the export's own time, traced steps."""
 
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
+    trace: tuple[TraceStep, ...] = ()
+    dumps: tuple[MemoryDump, ...] = ()
 
 
 def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
@@ -95,11 +108,27 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
         raise UsageError(f"--ret {kind.value} does not apply to AssemblyScript objects; leave --ret at auto")
     spec = resolve_length(spec, kind, arguments, request.result_length_of)
     reserved = 1 if kind is ResultKind.OUT else 0
-    style = plan_buffers(request.export, signature, arguments, reserved, managed)
+    memory = plan_host_memory(
+        compiled, arguments, spec, request.dumps, fits(request.export, signature, arguments, reserved, managed),
+        managed,
+    )
+    style = plan_buffers(request.export, signature, memory.filling(arguments), reserved, managed)
     return Plan(
         request.export, signature, arguments, detection, allocator, kind, spec, style,
-        post_return if has_post_return else None, request.free_inputs, request.keep_result,
+        post_return if has_post_return else None, request.free_inputs, request.keep_result, request.trace,
+        memory,
     )
+
+
+def fits(
+    name: str, signature: Signature, arguments: Sequence[TypedArgument], reserved: int, managed: bool
+) -> bool:
+    """Whether every argument, placed ones included, fills params (else placed ones are only written)."""
+    try:
+        plan_buffers(name, signature, arguments, reserved, managed)
+    except SignatureMismatchError:
+        return False
+    return True
 
 
 def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedArgument, ...]:
@@ -111,25 +140,70 @@ def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedAr
 
 
 def execute(instance: Instance, plan: Plan) -> Execution:
+    """Run the plan; a traced plan records every step it takes on the instance."""
+    if not plan.trace:
+        return execute_steps(instance, plan)
+    with tracing(instance, trace_roles(plan)) as traced:
+        execution = execute_steps(traced, plan)
+        return replace(execution, trace=tuple(traced.log.steps))
+
+
+def trace_roles(plan: Plan) -> dict[str, str]:
+    """What each export wasmcall may call stands for in this call, to name the trace's steps."""
+    roles = {BINDGEN_STACK: "stack", "__new": "alloc", "__pin": "pin", "__unpin": "unpin"}
+    if plan.allocator is not None:
+        roles[plan.allocator.alloc_name] = "alloc"
+        if plan.allocator.free_name is not None:
+            roles[plan.allocator.free_name] = "free"
+    if plan.post_return is not None:
+        roles[plan.post_return] = "post-return"
+    roles[plan.export] = "call"
+    return roles
+
+
+def execute_steps(instance: Instance, plan: Plan) -> Execution:
     """Write the arguments, call the export, read the result and free what the host owns."""
     if plan.style is BufferStyle.MANAGED:
         return execute_managed(instance, plan)
     scratch = OutPointer(instance, plan.allocator) if plan.kind is ResultKind.OUT else None
-    params, written = write_arguments(instance, plan.allocator, plan.arguments, plan.style)
+    params, written, buffers = write_all(instance, plan)
     if scratch is not None:
         params.insert(0, to_i32(scratch.ptr))
     values, elapsed_ms = timed_call(instance, plan.export, params)
-    location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
+    host_words = plan.kind in (ResultKind.ARG, ResultKind.FROM)  # the host's buffer, or the guest's static
+    if host_words:
+        location: Optional[Location] = locate_host_result(
+            instance, plan.result, plan.memory, plan.signature, values, buffers
+        )
+    else:
+        location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
     data = None
     if location is not None:
         data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
-        if not plan.keep_result:
-            free_result(instance, plan, location.ptr, location.allocated, values)
+    dumps = take_dumps(instance, plan.memory)
+    if location is not None and not host_words and not plan.keep_result:
+        free_result(instance, plan, location.ptr, location.allocated, values)
     if scratch is not None:
         scratch.release()
     if plan.free_inputs:
         release_inputs(instance, plan.allocator, written)
-    return Execution(values, data, elapsed_ms)
+    return Execution(values, data, elapsed_ms, dumps=dumps)
+
+
+def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written], dict[int, Written]]:
+    """Write every buffer: placed ones that fill no params first, then the rest in order.
+
+    Returns the params, the buffers that fill params, and every buffer by argument index.
+    """
+    placed = resolve_placements(instance, plan.memory)
+    buffers = write_placed_only(instance, plan.memory, plan.arguments, placed)
+    filling = [i for i in range(len(plan.arguments)) if i not in buffers]
+    params, written = write_arguments(
+        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling]
+    )
+    buffer_indexes = [i for i in filling if not isinstance(plan.arguments[i], ScalarArg)]
+    buffers.update(zip(buffer_indexes, written, strict=True))
+    return params, written, buffers
 
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
@@ -138,8 +212,9 @@ def execute_managed(instance: Instance, plan: Plan) -> Execution:
     params = objects.write(instance, plan.arguments)
     values, elapsed_ms = timed_call(instance, plan.export, params)
     data = None if plan.result.kind is ResultKind.VALUE else assemblyscript.read_object(instance, values)
+    dumps = take_dumps(instance, plan.memory)
     objects.release(instance)
-    return Execution(values, data, elapsed_ms)
+    return Execution(values, data, elapsed_ms, dumps=dumps)
 
 
 def timed_call(instance: Instance, export: str, params: list[Value]) -> tuple[tuple[Value, ...], float]:
@@ -185,7 +260,8 @@ def release_inputs(instance: Instance, allocator: Optional[Allocator], written: 
     if allocator is None:
         return
     for buffer in written:
-        allocator.free(instance, buffer.ptr, buffer.allocated)
+        if not buffer.placed:  # --at memory was never the allocator's to give back
+            allocator.free(instance, buffer.ptr, buffer.allocated)
 
 
 def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
@@ -204,9 +280,11 @@ def resolve_length(
     spec: ResultSpec, kind: ResultKind, arguments: Sequence[TypedArgument], length_of: Optional[int]
 ) -> ResultSpec:
     """Fix ``--ret ptr``'s length: given, the length of argument K, or of the only buffer."""
-    if kind is not ResultKind.PTR:
+    if kind is ResultKind.FROM and length_of is None:
+        return spec  # --ret-len N, or else the call's integer result
+    if kind not in (ResultKind.PTR, ResultKind.FROM):
         if spec.length is not None or length_of is not None:
-            raise UsageError(f"--ret-len applies only to --ret ptr, not --ret {kind.value}")
+            raise UsageError(f"--ret-len applies only to --ret ptr and --ret from:NAME, not --ret {kind.value}")
         return spec
     if spec.length is not None:
         return spec
@@ -217,7 +295,9 @@ def resolve_length(
         target = arguments[length_of]
         if isinstance(target, ScalarArg):
             raise UsageError(f"--ret-len @{length_of}: argument {length_of} is a number, not a buffer")
-        return ResultSpec(spec.kind, target.size, spec.packed_order)
+        return replace(spec, length=target.size)
+    if kind is ResultKind.FROM:
+        return spec
     buffers = [a for a in arguments if not isinstance(a, ScalarArg)]
     if len(buffers) != 1:
         raise SignatureMismatchError(
