@@ -27,12 +27,12 @@ OPTIONS = [
 ]
 FLAGS = ["--free-inputs", "--keep-result", "--json", "--raw", "--stub-imports", "--trace", "--expect-no-leak"]
 VALUES = [
-    "", " ", "0", "-0", "1", "-1", "2", "42", "0x", "0xFFFFFFFF", "0xFFFFFFFFFFFFFFFFFF", "-9223372036854775809",
-    "18446744073709551616", "1e10", "1e309", "-1e309", "nan", "-nan", "inf", "-inf", "nan:0x1", "1.5", "0x1p-149",
-    "1,2,3", "256", "1,,2", "deadbeef", "abc", "zz", "SGk=", "SGk", "ptr", "packed", "cstr", "out", "area", "value",
-    "arg:0", "arg:9", "from:upper", "from:nope", "@0", "@9", "@", "500ms", "2s", "1m", "-5", "0ms", "64MiB", "1GiB",
-    "99999999999999999999", "K=V", "=", "memory", "upper", "add", "alloc", "0:16", "0x10:4", "9999999:1", "x:y",
-    "\x1b[2J", "\u202e", "é", "a" * 300,
+    "", " ", "0", "-0", "1", "-1", "2", "42", "0x", "0xFFFFFFFF", "0xFFFFFFFFFFFFFFFFFF",
+    "-9223372036854775809", "18446744073709551616", "1e10", "1e309", "-1e309", "nan", "-nan", "inf", "-inf",
+    "nan:0x1", "1.5", "0x1p-149", "1,2,3", "256", "1,,2", "deadbeef", "abc", "zz", "SGk=", "SGk", "ptr",
+    "packed", "cstr", "out", "area", "value", "arg:0", "arg:9", "from:upper", "from:nope", "@0", "@9", "@",
+    "500ms", "2s", "1m", "-5", "0ms", "64MiB", "1GiB", "99999999999999999999", "K=V", "=", "memory", "upper",
+    "add", "alloc", "0:16", "0x10:4", "9999999:1", "x:y", "\x1b[2J", "\u202e", "é", "a" * 300,
 ]
 EXPORTS = ["add", "upper", "upper_pair", "array_sum", "hello_cstr", "nope", "", "memory", "--", "-5"]
 
