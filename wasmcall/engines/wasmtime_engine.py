@@ -14,23 +14,23 @@ from typing import Optional, Union
 
 import wasmtime
 
+from wasmcall.declarations import Declarations, buffer_memory_problem, read_declarations
+from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
     CallLimits,
     CompiledModule,
     Engine,
-    ExportInfo,
     GuestOutput,
-    ImportInfo,
     Instance,
     Limits,
     Linking,
-    MemoryLimits,
     Signature,
     Value,
     WasiSettings,
     running_engines,
 )
 from wasmcall.engines.capture import OutputCapture
+from wasmcall.engines.memory_cap import memory_creation_error
 from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import (
@@ -53,38 +53,12 @@ VALTYPES = {
 }
 
 
-def signature_of(functype: wasmtime.FuncType) -> Signature:
-    return Signature(
-        tuple(str(param) for param in functype.params),
-        tuple(str(result) for result in functype.results),
-    )
-
-
 def functype_of(signature: Signature) -> wasmtime.FuncType:
+    """Only for numeric signatures: the others go through an adapter (engines/adapters.py)."""
     return wasmtime.FuncType(
         [VALTYPES[param]() for param in signature.params],
         [VALTYPES[result]() for result in signature.results],
     )
-
-
-def export_info(export: wasmtime.ExportType) -> ExportInfo:
-    kind = export.type
-    if isinstance(kind, wasmtime.FuncType):
-        return ExportInfo(export.name, "func", signature=signature_of(kind))
-    if isinstance(kind, wasmtime.MemoryType):
-        limits = MemoryLimits(kind.limits.min, kind.limits.max)
-        return ExportInfo(export.name, "memory", memory=limits)
-    if isinstance(kind, wasmtime.GlobalType):
-        return ExportInfo(export.name, "global")
-    return ExportInfo(export.name, "table")
-
-
-def import_info(item: wasmtime.ImportType) -> ImportInfo:
-    kind = item.type
-    if isinstance(kind, wasmtime.FuncType):
-        return ImportInfo(item.module, item.name or "", "func", signature_of(kind))
-    names = {wasmtime.MemoryType: "memory", wasmtime.GlobalType: "global"}
-    return ImportInfo(item.module, item.name or "", names.get(type(kind), "table"))
 
 
 def cache_enabled() -> bool:
@@ -116,10 +90,11 @@ class WasmtimeEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            module = wasmtime.Module(self.runtime, source)
+            wasm = bytes(wasmtime.wat2wasm(source)) if isinstance(source, str) else source
+            module = wasmtime.Module(self.runtime, wasm)
         except wasmtime.WasmtimeError as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return WasmtimeModule(self, module)
+        return WasmtimeModule(self, module, read_declarations(wasm))
 
     def interrupt(self) -> None:
         with self.lock:
@@ -144,11 +119,14 @@ class Deadline:
 
 
 class WasmtimeModule(CompiledModule):
-    def __init__(self, engine: WasmtimeEngine, module: wasmtime.Module) -> None:
+    """Imports and exports come from the binary (declarations.py): wasmtime-py aborts on a v128 type."""
+
+    def __init__(self, engine: WasmtimeEngine, module: wasmtime.Module, declared: Declarations) -> None:
         self.engine = engine
         self.module = module
-        self.exports = tuple(export_info(export) for export in module.exports)
-        self.imports = tuple(import_info(item) for item in module.imports)
+        self.declared = declared
+        self.exports = tuple(declared.exports)
+        self.imports = tuple(declared.imports)
 
     def instantiate(self, linking: Linking, limits: Limits) -> Instance:
         return WasmtimeInstance(self, linking, limits)
@@ -171,11 +149,8 @@ class WasmtimeInstance(Instance):
                 linker.define_wasi()
                 self.store.set_wasi(wasi_config(linking.wasi, self.captured))
                 self.captured.start()
-            for function in linking.functions:
-                linker.define_func(
-                    function.module, function.name, functype_of(function.signature),
-                    self.host_callback(function),
-                )
+            imported_memory = self.define_memories(linker, linking, limits)
+            self.define_functions(linker, module, linking)
             with self.budget(limits.per_call):
                 self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
         except BaseException:
@@ -183,9 +158,63 @@ class WasmtimeInstance(Instance):
             raise
         exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
-        self.memory = next(
-            (exports[e.name] for e in module.exports if e.kind == "memory"), None
-        )
+        self.memory_problem = buffer_memory_problem(module.declared)
+        zero = module.declared.memory_zero_export
+        self.memory = imported_memory
+        if self.memory is None and zero is not None and self.memory_problem is None:
+            self.memory = exports[zero]
+
+    def define_memories(
+        self, linker: wasmtime.Linker, linking: Linking, limits: Limits
+    ) -> Optional[wasmtime.Memory]:
+        """Create the imported memories from their declared limits (the store limit caps them); memory 0 first."""
+        created = []
+        for item in linking.memories:
+            assert item.memory is not None
+            memory_type = wasmtime.MemoryType(wasmtime.Limits(item.memory.minimum, item.memory.maximum))
+            try:
+                memory = wasmtime.Memory(self.store, memory_type)
+            except wasmtime.WasmtimeError as error:
+                raise memory_creation_error(item, limits, first_line(error)) from None
+            linker.define(self.store, item.module, item.name, memory)
+            created.append(memory)
+        return created[0] if created else None
+
+    def define_functions(self, linker: wasmtime.Linker, module: WasmtimeModule, linking: Linking) -> None:
+        """Numeric host functions directly, the others through an adapter module; any left trap when called."""
+        direct, adapted, unlinked = split_functions(linking.functions)
+        for function in direct:
+            linker.define_func(
+                function.module, function.name, functype_of(function.signature), self.host_callback(function)
+            )
+        if adapted:
+            callbacks = [self.host_callback(function) for function in adapted]
+            adapter_linker = wasmtime.Linker(self.engine.runtime)
+            adapter_linker.define_func(
+                ADAPTER_MODULE, ADAPTER_HOST, functype_of(Signature(("i32",), ())),
+                lambda index: callbacks[index](),
+            )
+            adapter_module = wasmtime.Module(self.engine.runtime, adapter_wat(adapted))
+            adapter = ExportsByName(adapter_linker.instantiate(self.store, adapter_module), self.store)
+            for index, function in enumerate(adapted):
+                linker.define(self.store, function.module, function.name, adapter[adapter_name(index)])
+        if unlinked:
+            linker.define_unknown_imports_as_traps(module.module)
+
+    def has_function(self, name: str) -> bool:
+        try:
+            return isinstance(self.exports[name], wasmtime.Func)
+        except KeyError:
+            return False
+
+    def grow_memory(self, pages: int) -> bool:
+        if self.memory is None:
+            return False
+        try:
+            self.memory.grow(self.store, pages)
+        except wasmtime.WasmtimeError:
+            return False
+        return True
 
     @contextmanager
     def budget(self, limits: CallLimits) -> Iterator[None]:
