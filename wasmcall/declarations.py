@@ -305,3 +305,13 @@ def buffer_memory_problem(declared: Declarations) -> Optional[str]:
     if declared.memory_zero_import is None and declared.memory_zero_export is None:
         return "the module does not export its memory 0 (the memory its code reads and writes)"
     return None
+
+
+def declarations_of(wasm: bytes, label: str) -> Declarations:
+    """``read_declarations`` for a module an engine has accepted; a part this reader does not know
+    (a type form newer than it) is a LoadError naming the module, never a crash."""
+    try:
+        return read_declarations(wasm)
+    except LoadError as error:
+        reason = error.message
+        raise LoadError(f"{label}: wasmcall cannot read this module's imports and exports: {reason}") from None

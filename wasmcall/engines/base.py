@@ -198,9 +198,15 @@ class Instance(ABC):
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         """Call a function export with values already checked against its signature."""
 
-    @abstractmethod
     def memory_size(self) -> int:
-        """Current byte length of the default memory (0 when it has none)."""
+        """Current byte length of memory 0 (0 when there is none); a UsageError when buffers cannot use it."""
+        if self.memory_problem is not None:
+            raise UsageError(f"cannot pass or read buffers: {self.memory_problem}")
+        return self._memory_size()
+
+    @abstractmethod
+    def _memory_size(self) -> int:
+        """Current byte length of memory 0 (0 when it has none)."""
 
     @abstractmethod
     def _view(self, ptr: int, length: int) -> memoryview:
@@ -208,8 +214,6 @@ class Instance(ABC):
 
     def view(self, ptr: int, length: int, what: str = "buffer") -> memoryview:
         """A bounds-checked writable view; re-derive it after any guest call (memory may move)."""
-        if self.memory_problem is not None and length > 0:
-            raise UsageError(f"cannot pass or read buffers: {self.memory_problem}")
         check_range(ptr, length, self.memory_size(), what)
         if length == 0:
             return memoryview(bytearray())  # also right for a module with no memory at all

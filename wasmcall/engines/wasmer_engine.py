@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
-from wasmcall.declarations import Declarations, buffer_memory_problem, read_declarations
+from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
 from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
     CompiledModule,
@@ -88,7 +88,7 @@ class WasmerEngine(Engine):
         try:
             wasm = bytes(wasmer.wat2wasm(source)) if isinstance(source, str) else source
             module = wasmer.Module(self.store, wasm)
-            declared = read_declarations(wasm)
+            declared = declarations_of(wasm, label)
             if needs_memory_export(declared):
                 module = wasmer.Module(self.store, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
         except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
@@ -186,7 +186,10 @@ class WasmerInstance(Instance):
         return wasmer.Instance(wasmer.Module(self.store, adapter_wat(adapted)), imports)
 
     def has_function(self, name: str) -> bool:
-        return isinstance(getattr(self.instance.exports, name, None), wasmer.Function)
+        try:
+            return isinstance(getattr(self.instance.exports, name), wasmer.Function)
+        except LookupError:  # wasmer's exports raise this, not AttributeError
+            return False
 
     def grow_memory(self, pages: int) -> bool:
         if self.memory is None:
@@ -226,7 +229,7 @@ class WasmerInstance(Instance):
             message = first_line(error).removeprefix("RuntimeError: ")
             raise TrapError(describe_trap(message, function, where)) from None
 
-    def memory_size(self) -> int:
+    def _memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_size
 
     def _view(self, ptr: int, length: int) -> memoryview:

@@ -14,7 +14,8 @@ from typing import Optional, Union
 
 import wasmtime
 
-from wasmcall.declarations import Declarations, buffer_memory_problem, read_declarations
+from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
+from wasmcall.engines import warn
 from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
     CallLimits,
@@ -68,6 +69,15 @@ def cache_enabled() -> bool:
     return os.environ.get("WASMCALL_NO_CACHE", "") in ("", "0")
 
 
+def use_cache(config: wasmtime.Config) -> None:
+    """Turn on wasmtime's cache; if its directory cannot be created or its config file is broken,
+    compile without it (slower, never wrong) and say so once, through engines.warn."""
+    try:
+        config.cache = True
+    except wasmtime.WasmtimeError as error:
+        warn(f"compiling without wasmtime's cache: {first_line(error)}")
+
+
 class WasmtimeEngine(Engine):
     """One wasmtime Engine with epoch interruption always on (deadlines and Ctrl-C) and fuel if asked.
 
@@ -79,7 +89,7 @@ class WasmtimeEngine(Engine):
     def __init__(self, fuel: bool = False) -> None:
         config = wasmtime.Config()
         if cache_enabled():
-            config.cache = True
+            use_cache(config)
         config.consume_fuel = fuel
         config.epoch_interruption = True
         self.runtime = wasmtime.Engine(config)
@@ -94,7 +104,7 @@ class WasmtimeEngine(Engine):
             module = wasmtime.Module(self.runtime, wasm)
         except wasmtime.WasmtimeError as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return WasmtimeModule(self, module, read_declarations(wasm))
+        return WasmtimeModule(self, module, declarations_of(wasm, label))
 
     def interrupt(self) -> None:
         with self.lock:
@@ -283,7 +293,7 @@ class WasmtimeInstance(Instance):
         function = re.sub(r"<wasm function (\d+)>", r"func[\1]", frame.group(1)) if frame else None
         return TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
 
-    def memory_size(self) -> int:
+    def _memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_len(self.store)
 
     def _view(self, ptr: int, length: int) -> memoryview:
