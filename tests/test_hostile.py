@@ -85,6 +85,25 @@ GUESTS = {
       (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
     "imported_memory": f"""(module (import "env" "memory" (memory 32)) {BUMP}
       (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
+    # Emscripten's env helpers, called the way its libc calls them
+    "emscripten_env": """(module
+      (import "env" "__assert_fail" (func $assert (param i32 i32 i32 i32)))
+      (import "env" "__syscall_openat" (func $openat (param i32 i32 i32 i32) (result i32)))
+      (import "env" "emscripten_resize_heap" (func $resize (param i32) (result i32)))
+      (import "env" "emscripten_memcpy_big" (func $memcpy (param i32 i32 i32) (result i32)))
+      (import "env" "setTempRet0" (func $set (param i32)))
+      (import "env" "getTempRet0" (func $get (result i32)))
+      (import "env" "emscripten_date_now" (func $now (result f64)))
+      (memory (export "memory") 1 4)
+      (data (i32.const 16) "n > 0\\00strings.c\\00check\\00")
+      (func (export "check") (call $assert (i32.const 16) (i32.const 22) (i32.const 42) (i32.const 32)))
+      (func (export "open") (result i32)
+        (call $openat (i32.const -100) (i32.const 16) (i32.const 0) (i32.const 0)))
+      (func (export "grow_to") (param i32) (result i32 i32) (call $resize (local.get 0)) memory.size)
+      (func (export "copy") (param i32) (result i32 i32)
+        (drop (call $memcpy (i32.const 1024) (i32.const 16) (local.get 0))) (i32.const 1024) (local.get 0))
+      (func (export "temp") (param i32) (result i32) (call $set (local.get 0)) call $get)
+      (func (export "after_2020") (result i32) call $now f64.const 1577836800000 f64.gt))""",
     # wasm-bindgen's shape (retptr first, __wbindgen_malloc(size, align)) without the shadow-stack helper
     "bindgen_no_stack": f"""(module {MEMORY}
       (global $next (mut i32) (i32.const 1024))
@@ -223,6 +242,26 @@ CASES = {
     "imported-memory-within-limit": Case(
         "imported_memory", ("sum", "--str", "hi", "--max-memory", "4MiB"), 0, "", stdout="0\n"
     ),
+    # Emscripten's env (issue 9 item 3): real semantics, no --stub-imports.
+    "emscripten-assert": Case(
+        "emscripten_env", ("check",), 3, "guest aborted: Assertion failed: n > 0, at: strings.c,42,check"
+    ),
+    "emscripten-syscall-enosys": Case("emscripten_env", ("open",), 0, "", stdout="-38\n"),
+    "emscripten-resize-heap": Case(
+        "emscripten_env", ("grow_to", "196608", "--ret", "value"), 0, "", stdout="1 3\n"
+    ),
+    "emscripten-resize-heap-past-maximum": Case(
+        "emscripten_env", ("grow_to", "300000", "--ret", "value"), 0, "", stdout="0 1\n"
+    ),
+    "emscripten-resize-heap-past-limit": Case(
+        "emscripten_env", ("grow_to", "196608", "--max-memory", "128KiB", "--ret", "value"), 0, "", stdout="0 1\n"
+    ),
+    "emscripten-memcpy-big": Case("emscripten_env", ("copy", "5"), 0, "", stdout="n > 0\n"),
+    "emscripten-memcpy-outside-memory": Case(
+        "emscripten_env", ("copy", "70000"), 3, "memcpy source at 0x10 with length 70000 lies outside guest memory"
+    ),
+    "emscripten-temp-ret0": Case("emscripten_env", ("temp", "-7"), 0, "", stdout="-7\n"),
+    "emscripten-date-now": Case("emscripten_env", ("after_2020",), 0, "", stdout="1\n"),
     # Engine quirks (issue 7 item 6).
     "proc-exit-zero-in-allocator": Case(
         "exit_in_alloc", ("take", "--str", "hi"), 3, "guest exited with code 0 during its allocator 'alloc'"

@@ -91,6 +91,9 @@ class ImportInfo:
 
     def describe(self) -> str:
         shape = f" {self.signature}" if self.signature else ""
+        if self.memory is not None:
+            maximum = self.memory.maximum if self.memory.maximum is not None else "unbounded"
+            shape = f" {self.memory.minimum}..{maximum} pages"
         return f"{self.module}.{self.name} ({self.kind}{shape})"
 
 
