@@ -92,7 +92,8 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[
         engine=engine,
         exports=compiled.exports,
         imports=compiled.imports,
-        memories=tuple(m.memory for m in (*compiled.imports, *compiled.exports) if m.memory is not None),
+        memories=tuple(i.memory for i in compiled.imports if i.memory is not None)
+        + tuple(e.memory for e in compiled.exports if e.memory is not None),
         convention=detection.convention.value,
         evidence=detection.evidence,
         wasi=any(is_wasi(i) for i in compiled.imports),
