@@ -71,6 +71,10 @@ GUESTS = {
       (func (export "lanes") (param i32) (result i32)
         local.get 0 i32x4.splat call $vector i32x4.extract_lane 0)
       (func (export "lookup") (result i32) ref.null extern i32.const 0 call $ref ref.is_null))""",
+    "exception_refs": """(module (import "env" "caught" (func $caught (result exnref)))
+      (func (export "rethrow") (param exnref) (result i32) i32.const 1)
+      (func (export "five") (result i32) i32.const 5)
+      (func (export "was_null") (result i32) call $caught ref.is_null))""",
     "gc_types": """(module (type $pair (struct (field i32) (field i32)))
       (func (export "make") (result (ref null $pair)) ref.null $pair))""",
     "exit_in_alloc": """(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -216,6 +220,15 @@ CASES = {
     "value-type-imports-missing": Case(
         "value_types", ("add", "1", "2"), 4,
         "env.vector (func (v128) -> v128); env.ref (func (externref, i32) -> funcref)",
+    ),
+    "exnref-export": Case(
+        "exception_refs", ("rethrow", "--stub-imports"), 2,
+        "(exnref) -> i32: wasmcall cannot pass or read exnref values",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
+    ),
+    "exnref-import-linked": Case(
+        "exception_refs", ("five", "--stub-imports"), 0, "", stdout="5\n",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
     ),
     "gc-reference-types": Case(
         "gc_types", ("make",), 2, "() -> (ref null 0): wasmcall cannot pass or read (ref null 0) values",

@@ -86,8 +86,8 @@ class WasmerEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
+            module = wasmer.Module(self.store, source)  # WAT errors worded as wasmer words them
             wasm = bytes(wasmer.wat2wasm(source)) if isinstance(source, str) else source
-            module = wasmer.Module(self.store, wasm)
             declared = declarations_of(wasm, label)
             if needs_memory_export(declared):
                 module = wasmer.Module(self.store, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
