@@ -103,30 +103,27 @@ TABLE = [
     (AS_014, ("add", "2", "40"), "42\n", 0),
     (TINYGO, ("greet", "--str", "Go", "--ret", "out", "--keep-result"), "Hello, Go!\n", 0),
     (TINYGO, ("add", "2", "40"), "42\n", 0),
+    # Emscripten's env helpers, with their JS semantics (wasmcall/emscripten.py); no file system, so
+    # access() fails (__syscall_faccessat returns -ENOSYS) and can_read answers 0
+    (EMCC_GLUE, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0),
+    (EMCC_GLUE, ("repeat", "--str", "abcd", "--i32", "300", "--ret", "cstr"), "abcd" * 300 + "\n", 0),
+    (EMCC_GLUE, ("fill_mib", "32"), f"{32 << 20}\n", 0),
+    (EMCC_GLUE, ("can_read", "--str", "/etc/hostname"), "0\n", 0),
+    (EMCC_GLUE, ("shout", "--str", "hi"), "4\n", 0),
+    (EMCC_GLUE, ("average", "--f64", "1", "--f64", "2"), "1.5\n", 0),
+    (EMCC_IMPORTED_MEMORY, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0),
+    (EMCC_IMPORTED_MEMORY, ("fill_mib", "32"), f"{32 << 20}\n", 0),
+    (EMCC_IMPORTED_MEMORY, ("fill_mib", "32", "--max-memory", "20MiB"), "0\n", 0),
+    (EMCC_IMPORTED_MEMORY, ("sum_bytes", "--bytes", "1,2,3,250"), "256\n", 0),
+    (EMCC_STANDALONE, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0),
+    (EMCC_STANDALONE, ("fill_mib", "32"), f"{32 << 20}\n", 0),
+    (BINDGEN_REF, ("add", "2", "40"), "42\n", 0),
 ]
 
 # Rows a user should get but wasmcall does not give yet (issue 9): each is an
 # xfail(strict=True), so the day the feature lands it turns red and must move
 # up into TABLE. (guest, export and arguments, expected stdout, exit code, what is missing)
 PENDING = [
-    (EMCC_GLUE, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0,
-     "Emscripten's env.* helpers and syscalls are not provided without --stub-imports"),
-    (EMCC_GLUE, ("repeat", "--str", "abcd", "--i32", "300", "--ret", "cstr"), "abcd" * 300 + "\n", 0,
-     "env.emscripten_memcpy_big (copies of 512 bytes or more) is not implemented"),
-    (EMCC_GLUE, ("fill_mib", "32"), f"{32 << 20}\n", 0,
-     "env.emscripten_resize_heap (heap growth past 16 MiB) is not implemented"),
-    (EMCC_GLUE, ("can_read", "--str", "/etc/hostname"), "0\n", 0,
-     "env.__syscall_* imports are not provided (they should return -ENOSYS)"),
-    (EMCC_GLUE, ("shout", "--str", "hi"), "4\n", 0,
-     "Emscripten's env.* helpers and syscalls are not provided without --stub-imports"),
-    (EMCC_IMPORTED_MEMORY, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0,
-     "an imported memory (env.memory) is not created from the import's limits"),
-    (EMCC_IMPORTED_MEMORY, ("fill_mib", "32"), f"{32 << 20}\n", 0,
-     "an imported memory (env.memory) is not created, nor grown by env.emscripten_resize_heap"),
-    (EMCC_STANDALONE, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0,
-     "STANDALONE_WASM still imports env.__syscall_faccessat and env.emscripten_notify_memory_growth"),
-    (EMCC_STANDALONE, ("fill_mib", "32"), f"{32 << 20}\n", 0,
-     "env.emscripten_notify_memory_growth is not implemented"),
     (AS_ARRAYS, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0,
      "a Uint8Array param receives an ArrayBuffer (types from arrays.d.ts/arrays.js unused)"),
     (AS_ARRAYS, ("sumInt32", "--hex", "01000000feffffff"), "-1\n", 0,
@@ -155,12 +152,11 @@ PENDING = [
     (TINYGO, ("upper", "--str", "tinygo", "--ret", "packed"), "TINYGO\n", 0,
      "a GC-owned result whose free traps is lost (exit 3) instead of shown with a warning"),
     (BINDGEN_REF, ("greet", "--str", "World"), "Hello, World!\n", 0,
-     "externref imports crash the load; __wbindgen_export_N allocators and multi-value not detected"),
+     "__wbindgen_export_N allocators and multi-value not detected"),
     (BINDGEN_REF, ("upper", "--str", "retptr"), "RETPTR\n", 0,
-     "externref imports crash the load; numbered wasm-bindgen allocators not detected"),
+     "numbered wasm-bindgen allocators not detected"),
     (BINDGEN_REF, ("reverse", "--str", "stressed"), "desserts\n", 0,
-     "externref imports crash the load; numbered wasm-bindgen allocators not detected"),
-    (BINDGEN_REF, ("add", "2", "40"), "42\n", 0, "externref imports crash the load"),
+     "numbered wasm-bindgen allocators not detected"),
     (PACKED_ARG, ("upper", "--str", "hello", "--packed-order", "ptr-low", "--ret", "packed"), "HELLO\n", 0,
      "a buffer facing one i64 param is refused instead of passed packed"),
     (PACKED_ARG, ("length", "--str", "hello", "--packed-order", "ptr-low"), "5\n", 0,
@@ -212,9 +208,7 @@ def test_row_ids_are_unique() -> None:
      (("hello",), "hello from memory 0\n")],
     ids=["upper", "sum", "hello"],
 )
-def test_two_memories_use_the_exported_memory(
-    argv: tuple, stdout: str, engine: str, cli: Callable, request: pytest.FixtureRequest
-) -> None:
+def test_two_memories_use_the_exported_memory(argv: tuple, stdout: str, engine: str, cli: Callable) -> None:
     """Memory 0 ("memory") holds the data; memory 1 ("scratch", exported first) holds decoys.
     wasmer 1.1 cannot load a module with two memories: a load error is the right answer there."""
     outcome = cli("call", GUESTS / TWO_MEMORIES, *argv, "--engine", engine)
@@ -222,9 +216,6 @@ def test_two_memories_use_the_exported_memory(
         assert (outcome.code, outcome.stdout) == (4, "")
         assert "multiple memories" in outcome.stderr
         return
-    request.applymarker(
-        pytest.mark.xfail(strict=True, reason="issue 7 (item 5): arguments and results go to the wrong memory")
-    )
     assert (outcome.code, outcome.stdout) == (0, stdout), outcome.stderr
 
 
@@ -277,7 +268,7 @@ def test_directories_are_refused_on_wasmer(engine: str, cli: Callable, tmp_path:
             BINDGEN_REF, ("log_it", "--str", "x"),
             "wasmcall: error: guest called a wasm-bindgen glue import that wasmcall does not provide: "
             "wbg.__wbindgen_string_new\n",
-            marks=missing("externref imports crash the load"),
+            marks=missing("numbered wasm-bindgen allocators (__wbindgen_export_N) not detected"),
         ),
     ],
     ids=["proc-exit", "assemblyscript-abort", "bindgen-throw", "bindgen-glue-stub", "bindgen-externref-glue-stub"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +61,62 @@ GUESTS = {
     "exits": """(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
       (memory (export "memory") 1) (func (export "quit") (param i32) local.get 0 call $exit))""",
     "plain": '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))',
+    "value_types": f"""(module
+      (import "env" "vector" (func $vector (param v128) (result v128)))
+      (import "env" "ref" (func $ref (param externref i32) (result funcref))) {MEMORY}
+      (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+      (func (export "simd") (param v128) (result v128) local.get 0)
+      (func (export "is_null") (param externref) (result i32) local.get 0 ref.is_null)
+      (func (export "callback") (result funcref) ref.null func)
+      (func (export "lanes") (param i32) (result i32)
+        local.get 0 i32x4.splat call $vector i32x4.extract_lane 0)
+      (func (export "lookup") (result i32) ref.null extern i32.const 0 call $ref ref.is_null))""",
+    "exception_refs": """(module (import "env" "caught" (func $caught (result exnref)))
+      (func (export "rethrow") (param exnref) (result i32) i32.const 1)
+      (func (export "five") (result i32) i32.const 5)
+      (func (export "was_null") (result i32) call $caught ref.is_null))""",
+    "gc_types": """(module (type $pair (struct (field i32) (field i32)))
+      (func (export "make") (result (ref null $pair)) ref.null $pair))""",
+    "exit_in_alloc": """(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (func (export "alloc") (param i32) (result i32) i32.const 0 call $exit i32.const 64)
+      (func (export "take") (param i32 i32)))""",
+    "hidden_memory": f"""(module (memory 1) {BUMP}
+      (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
+    "shared_memory": f"""(module (memory (export "memory") 1 1 shared) {BUMP}
+      (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
+    "memory64": f"""(module (memory (export "memory") i64 1) {BUMP}
+      (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
+    "imported_memory": f"""(module (import "env" "memory" (memory 32)) {BUMP}
+      (func (export "sum") (param i32 i32) (result i32) i32.const 0))""",
+    # Emscripten's env helpers, called the way its libc calls them
+    "emscripten_env": """(module
+      (import "env" "__assert_fail" (func $assert (param i32 i32 i32 i32)))
+      (import "env" "__syscall_openat" (func $openat (param i32 i32 i32 i32) (result i32)))
+      (import "env" "emscripten_resize_heap" (func $resize (param i32) (result i32)))
+      (import "env" "emscripten_memcpy_big" (func $memcpy (param i32 i32 i32) (result i32)))
+      (import "env" "setTempRet0" (func $set (param i32)))
+      (import "env" "getTempRet0" (func $get (result i32)))
+      (import "env" "emscripten_date_now" (func $now (result f64)))
+      (memory (export "memory") 1 4)
+      (data (i32.const 16) "n > 0\\00strings.c\\00check\\00")
+      (func (export "check") (call $assert (i32.const 16) (i32.const 22) (i32.const 42) (i32.const 32)))
+      (func (export "open") (result i32)
+        (call $openat (i32.const -100) (i32.const 16) (i32.const 0) (i32.const 0)))
+      (func (export "grow_to") (param i32) (result i32 i32) (call $resize (local.get 0)) memory.size)
+      (func (export "copy") (param i32) (result i32 i32)
+        (drop (call $memcpy (i32.const 1024) (i32.const 16) (local.get 0))) (i32.const 1024) (local.get 0))
+      (func (export "temp") (param i32) (result i32) (call $set (local.get 0)) call $get)
+      (func (export "after_2020") (result i32) call $now f64.const 1577836800000 f64.gt))""",
+    # wasm-bindgen's shape (retptr first, __wbindgen_malloc(size, align)) without the shadow-stack helper
+    "bindgen_no_stack": f"""(module {MEMORY}
+      (global $next (mut i32) (i32.const 1024))
+      (func $malloc (export "__wbindgen_malloc") (param $n i32) (param $align i32) (result i32)
+        (local $p i32) global.get $next local.set $p
+        global.get $next local.get $n i32.add global.set $next local.get $p)
+      (func (export "__wbindgen_free") (param i32 i32 i32))
+      (func (export "echo") (param $ret i32) (param $ptr i32) (param $len i32)
+        local.get $ret local.get $ptr i32.store local.get $ret local.get $len i32.store offset=4))""",
 }
 
 
@@ -137,6 +193,94 @@ CASES = {
     "stubbed-import-called": Case(
         "calls_import", ("g", "--stub-imports"), 3,
         "wasmcall: error: guest called a stubbed import that wasmcall does not provide: env.mystery",
+    ),
+    # Value types wasmcall does not marshal (issue 7 item 6, issue 9 item 1): load, refuse by name, link.
+    "v128-export": Case(
+        "value_types", ("simd", "--i32", "1", "--stub-imports"), 2,
+        "export 'simd' has the signature (v128) -> v128: wasmcall cannot pass or read v128 values",
+    ),
+    "externref-param": Case(
+        "value_types", ("is_null", "--stub-imports"), 2,
+        "(externref) -> i32: wasmcall cannot pass or read externref values",
+    ),
+    "funcref-result": Case(
+        "value_types", ("callback", "--stub-imports"), 2, "() -> funcref: wasmcall cannot pass or read funcref"
+    ),
+    "numeric-export-beside-them": Case(
+        "value_types", ("add", "2", "40", "--stub-imports"), 0, "", stdout="42\n"
+    ),
+    "v128-import-stub-called": Case(
+        "value_types", ("lanes", "7", "--stub-imports"), 3,
+        "guest called a stubbed import that wasmcall does not provide: env.vector",
+    ),
+    "reference-import-stub-called": Case(
+        "value_types", ("lookup", "--stub-imports"), 3,
+        "guest called a stubbed import that wasmcall does not provide: env.ref",
+    ),
+    "value-type-imports-missing": Case(
+        "value_types", ("add", "1", "2"), 4,
+        "env.vector (func (v128) -> v128); env.ref (func (externref, i32) -> funcref)",
+    ),
+    "exnref-export": Case(
+        "exception_refs", ("rethrow", "--stub-imports"), 2,
+        "(exnref) -> i32: wasmcall cannot pass or read exnref values",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
+    ),
+    "exnref-import-linked": Case(
+        "exception_refs", ("five", "--stub-imports"), 0, "", stdout="5\n",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
+    ),
+    "gc-reference-types": Case(
+        "gc_types", ("make",), 2, "() -> (ref null 0): wasmcall cannot pass or read (ref null 0) values",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
+    ),
+    # Memory 0 and nothing else (issue 7 item 5).
+    "memory-zero-not-exported": Case(
+        "hidden_memory", ("sum", "--str", "hi"), 2,
+        "cannot pass or read buffers: the module does not export its memory 0",
+    ),
+    "shared-memory": Case(
+        "shared_memory", ("sum", "--str", "hi"), 4, "shared memory support is disabled",
+        per_engine={"wasmer": (4, "threads must be enabled for shared memories")},
+    ),
+    "memory64": Case(
+        "memory64", ("sum", "--str", "hi"), 2,
+        "cannot pass or read buffers: the module's memory 0 is a 64-bit memory (memory64)",
+        per_engine={"wasmer": (4, "not a valid wasm module")},
+    ),
+    "imported-memory-over-limit": Case(
+        "imported_memory", ("sum", "--str", "hi", "--max-memory", "1MiB"), 3,
+        "memory limit 1 MiB exceeded: the imported memory env.memory starts at 32 pages (2 MiB)",
+    ),
+    "imported-memory-within-limit": Case(
+        "imported_memory", ("sum", "--str", "hi", "--max-memory", "4MiB"), 0, "", stdout="0\n"
+    ),
+    # Emscripten's env (issue 9 item 3): real semantics, no --stub-imports.
+    "emscripten-assert": Case(
+        "emscripten_env", ("check",), 3, "guest aborted: Assertion failed: n > 0, at: strings.c,42,check"
+    ),
+    "emscripten-syscall-enosys": Case("emscripten_env", ("open",), 0, "", stdout="-38\n"),
+    "emscripten-resize-heap": Case(
+        "emscripten_env", ("grow_to", "196608", "--ret", "value"), 0, "", stdout="1 3\n"
+    ),
+    "emscripten-resize-heap-past-maximum": Case(
+        "emscripten_env", ("grow_to", "300000", "--ret", "value"), 0, "", stdout="0 1\n"
+    ),
+    "emscripten-resize-heap-past-limit": Case(
+        "emscripten_env", ("grow_to", "196608", "--max-memory", "128KiB", "--ret", "value"), 0, "", stdout="0 1\n"
+    ),
+    "emscripten-memcpy-big": Case("emscripten_env", ("copy", "5"), 0, "", stdout="n > 0\n"),
+    "emscripten-memcpy-outside-memory": Case(
+        "emscripten_env", ("copy", "70000"), 3, "memcpy source at 0x10 with length 70000 lies outside guest memory"
+    ),
+    "emscripten-temp-ret0": Case("emscripten_env", ("temp", "-7"), 0, "", stdout="-7\n"),
+    "emscripten-date-now": Case("emscripten_env", ("after_2020",), 0, "", stdout="1\n"),
+    # Engine quirks (issue 7 item 6).
+    "proc-exit-zero-in-allocator": Case(
+        "exit_in_alloc", ("take", "--str", "hi"), 3, "guest exited with code 0 during its allocator 'alloc'"
+    ),
+    "bindgen-without-stack-pointer": Case(
+        "bindgen_no_stack", ("echo", "--str", "through the allocator"), 0, "", stdout="through the allocator\n"
     ),
     # Bad input: item 3.
     "int-not-a-number": Case("plain", ("add", "--i32", "abc", "--i32", "1"), 2, "--i32 'abc': not an integer"),
@@ -266,3 +410,56 @@ def test_input_file_is_only_read(
     assert outcome.code == 0
     assert data.read_bytes() == bytes(range(256))
     assert data.stat().st_mtime_ns == before.st_mtime_ns
+
+
+@pytest.mark.parametrize("name", list(MODULE_CASES), ids=list(MODULE_CASES))
+def test_broken_module_with_a_memory_cap(name: str, engine: str, cli: Callable, tmp_path: Path) -> None:
+    """--max-memory makes wasmer rewrite the module before compiling: a malformed one is still one line."""
+    content, code, message = MODULE_CASES[name]
+    module = tmp_path / ("broken.wat" if name == "broken-wat" else "broken.wasm")
+    module.write_bytes(content)
+    outcome = cli("call", module, "f", "--max-memory", "1MiB", "--engine", engine)
+    assert outcome.code == code
+    assert outcome.stderr.count("\n") == 1
+    assert message in outcome.stderr
+
+
+@pytest.fixture
+def fresh_engines() -> Iterator[None]:
+    """Engines made anew for this test and dropped after it (they read the cache settings when made)."""
+    from wasmcall.engines import _release_caches, take_warnings
+
+    _release_caches()
+    take_warnings()
+    yield
+    _release_caches()
+    take_warnings()
+
+
+BROKEN_CACHES = {
+    "cache-directory-not-creatable": (
+        "XDG_CACHE_HOME", "not-a-directory/below", "failed to create cache directory"
+    ),
+    "cache-config-unparsable": ("XDG_CONFIG_HOME", "config", "failed to parse config file"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN_CACHES), ids=list(BROKEN_CACHES))
+def test_broken_cache_compiles_without_it(
+    name: str, engine: str, cli: Callable, wat_file: Callable[[str, str], Path], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, fresh_engines: None,
+) -> None:
+    """A cache wasmtime cannot use costs speed, not the call: one warning line, then the result."""
+    variable, value, reason = BROKEN_CACHES[name]
+    (tmp_path / "not-a-directory").write_text("a file where a directory should be")
+    (tmp_path / "config" / "wasmtime").mkdir(parents=True)
+    (tmp_path / "config" / "wasmtime" / "config.toml").write_text("garbage = [\n")
+    monkeypatch.setenv(variable, str(tmp_path / value))
+    monkeypatch.delenv("WASMCALL_NO_CACHE", raising=False)
+    outcome = cli("call", wat_file("plain", GUESTS["plain"]), "add", "2", "40", "--engine", engine)
+    assert (outcome.code, outcome.stdout) == (0, "42\n")
+    if engine == "wasmer":  # no compilation cache there
+        assert outcome.stderr == ""
+        return
+    assert outcome.stderr.startswith(f"wasmcall: warning: compiling without wasmtime's cache: {reason}")
+    assert outcome.stderr.count("\n") == 1

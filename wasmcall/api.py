@@ -16,7 +16,7 @@ from wasmcall.components.detect import is_component
 from wasmcall.conventions.detect import detect_convention
 from wasmcall.conventions.results import ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
-from wasmcall.engines.base import CallLimits, Limits, WasiSettings
+from wasmcall.engines.base import CallLimits, Limits, WasiSettings, unmarshallable
 from wasmcall.linking import is_wasi
 from wasmcall.modules import has_start_function, read_module
 from wasmcall.records import CallResult, ModuleReport
@@ -85,13 +85,15 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[
         (e.name, " ".join(suggest_arguments(e.signature, detection.convention)))
         for e in compiled.exports
         if e.kind == "func" and e.signature is not None and not is_runtime_export(e.name)
+        and not unmarshallable(e.signature)
     )
     return ModuleReport(
         module=str(module),
         engine=engine,
         exports=compiled.exports,
         imports=compiled.imports,
-        memories=tuple(e.memory for e in compiled.exports if e.memory is not None),
+        memories=tuple(i.memory for i in compiled.imports if i.memory is not None)
+        + tuple(e.memory for e in compiled.exports if e.memory is not None),
         convention=detection.convention.value,
         evidence=detection.evidence,
         wasi=any(is_wasi(i) for i in compiled.imports),

@@ -18,9 +18,8 @@ WASM_MAGIC = b"\0asm"
 HEADER_SIZE = 8
 START_SECTION = 8
 MEMORY_SECTION = 5
-# A u32 takes at most 5 LEB128 bytes; anything longer is malformed, and a cap
-# keeps a run of 0x80 bytes from building an enormous integer.
-MAX_LEB128_BYTES = 5
+# A u32 takes at most 5 LEB128 bytes (a u64 10); anything longer is malformed,
+# and the cap keeps a run of 0x80 bytes from building an enormous integer.
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,23 @@ class Section:
 
 def read_u32(data: bytes, offset: int) -> tuple[int, int]:
     """An unsigned LEB128 u32 at ``offset`` and the offset after it; LoadError if malformed."""
+    return read_leb(data, offset, 32)
+
+
+def read_leb(data: bytes, offset: int, bits: int) -> tuple[int, int]:
+    """An unsigned LEB128 number of at most ``bits`` bits (u32, u64 limits) and the offset after it."""
     value = shift = 0
-    for index in range(MAX_LEB128_BYTES):
+    for index in range(-(-bits // 7)):
         if offset + index >= len(data):
             raise LoadError(f"malformed module: number at byte {offset} runs past the end")
         byte = data[offset + index]
         value |= (byte & 0x7F) << shift
         shift += 7
         if not byte & 0x80:
-            if value >= 2**32:
+            if value >= 2**bits:
                 break
             return value, offset + index + 1
-    raise LoadError(f"malformed module: number at byte {offset} is not a valid u32")
+    raise LoadError(f"malformed module: number at byte {offset} is not a valid u{bits}")
 
 
 def write_u32(value: int) -> bytes:

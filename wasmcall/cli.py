@@ -775,7 +775,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     """
     args = sys.argv[1:] if argv is None else argv
     json_output = "--json" in args
-    with stop_signals_interrupt():
+    with stop_signals_interrupt(), engine_warnings_shown():
         try:
             outcome = app(args=argv, prog_name="wasmcall", standalone_mode=False)
         except KeyboardInterrupt as stop:
@@ -792,6 +792,20 @@ def main(argv: Optional[list[str]] = None) -> int:
             report_error(UsageError(f"{message} (see '{command} --help')"), json_output)
             return int(error.exit_code)
     return outcome if isinstance(outcome, int) else ExitCode.OK
+
+
+@contextmanager
+def engine_warnings_shown() -> Iterator[None]:
+    """Show what the engines noted without failing (e.g. compiling without the cache), once, on stderr."""
+    try:
+        yield
+    finally:
+        if "wasmcall.engines" in sys.modules:
+            from wasmcall.engines import take_warnings
+            from wasmcall.terminal import escape_line
+
+            for warning in take_warnings():
+                typer.echo(f"wasmcall: warning: {escape_line(warning)}", err=True)
 
 
 @contextmanager

@@ -1,9 +1,12 @@
 """Decide what the host links into each of a module's imports.
 
 Toolchains expect a few imports from their host: WASI preview 1, the
-AssemblyScript ``env`` trio, wasm-bindgen's JS glue. wasmcall provides those
-(glue as stubs that explain themselves when called); anything else is listed
-in one LoadError, or linked to trapping stubs with ``--stub-imports``.
+AssemblyScript ``env`` trio, wasm-bindgen's JS glue, Emscripten's ``env``
+helpers (emscripten.py) and an imported memory. wasmcall provides those (glue
+as stubs that explain themselves when called); anything else is listed in one
+LoadError, or linked to trapping stubs with ``--stub-imports``. Stubs whose
+signature returns a reference or v128 are linked through an adapter that
+returns null or zero (engines/adapters.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from wasmcall.emscripten import EmscriptenState, emscripten_helper
 from wasmcall.engines.base import (
     CompiledModule,
     HostFunction,
@@ -31,6 +35,7 @@ WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 BINDGEN_MODULES = ("wbg", "__wbindgen_placeholder__")
 AS_ABORT = Signature(("i32", "i32", "i32", "i32"), ())
 AS_SEED = Signature((), ("f64",))
+NO_VALUES = Signature((), ())
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,16 @@ def is_bindgen_glue(item: ImportInfo) -> bool:
 def build_linking(compiled: CompiledModule, options: ImportOptions) -> Linking:
     """Provide every import, or raise LoadError listing all the ones nobody provides."""
     functions: list[HostFunction] = []
+    memories: list[ImportInfo] = []
     missing: list[ImportInfo] = []
+    emscripten = EmscriptenState()
     for item in compiled.imports:
         if is_wasi(item):
             continue
-        provided = provide(item, options.stub_imports)
+        if is_creatable_memory(item):
+            memories.append(item)
+            continue
+        provided = emscripten_helper(item, emscripten) or provide(item, options.stub_imports)
         if provided is None:
             missing.append(item)
         else:
@@ -70,7 +80,13 @@ def build_linking(compiled: CompiledModule, options: ImportOptions) -> Linking:
             "(--stub-imports links them to stubs that trap when called)"
         )
     wasi = options.wasi if any(is_wasi(i) for i in compiled.imports) else None
-    return Linking(functions=tuple(functions), wasi=wasi)
+    return Linking(functions=tuple(functions), wasi=wasi, memories=tuple(memories))
+
+
+def is_creatable_memory(item: ImportInfo) -> bool:
+    """An imported plain memory (Emscripten's ``env.memory``): the host creates it from the import's limits,
+    as the JS glue does. Shared and 64-bit memory imports are left to the missing-import list."""
+    return item.kind == "memory" and item.memory is not None and item.memory.unusable_for_buffers() is None
 
 
 def provide(item: ImportInfo, stub_imports: bool) -> Optional[HostFunction]:
@@ -85,6 +101,8 @@ def provide(item: ImportInfo, stub_imports: bool) -> Optional[HostFunction]:
         return HostFunction(item.module, item.name, signature, random_seed)
     if is_bindgen_glue(item) and item.name == "__wbindgen_throw":
         return HostFunction(item.module, item.name, signature, bindgen_throw)
+    if is_bindgen_glue(item) and item.name == "__wbindgen_init_externref_table" and signature == NO_VALUES:
+        return HostFunction(item.module, item.name, signature, ignore_call)
     if is_bindgen_glue(item):
         return HostFunction(item.module, item.name, signature, trap_stub(item, "a wasm-bindgen glue import"))
     if stub_imports:

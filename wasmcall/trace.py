@@ -146,6 +146,9 @@ class TracedInstance(Instance):
     def memory_size(self) -> int:
         return self.inner.memory_size()
 
+    def _memory_size(self) -> int:
+        return self.inner._memory_size()
+
     def _view(self, ptr: int, length: int) -> memoryview:
         return self.inner._view(ptr, length)
 
@@ -169,6 +172,12 @@ class TracedInstance(Instance):
 
     def globals(self) -> tuple[GlobalValue, ...]:
         return self.inner.globals()
+
+    def has_function(self, name: str) -> bool:
+        return self.inner.has_function(name)
+
+    def grow_memory(self, pages: int) -> bool:
+        return self.inner.grow_memory(pages)
 
 
 @contextmanager

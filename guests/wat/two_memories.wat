@@ -10,13 +10,13 @@
 ;; Memory rule: malloc(size) / free(ptr) (free is a no-op); exports borrow
 ;; their input; results are malloc'd and freed by the host with free.
 (module
+  (memory $main 1)     ;; declared first: memory 0, what unqualified loads and stores address
   (memory $scratch 1)
-  (memory $main 1)
   (global $top (mut i32) (i32.const 1024))
 
-  (data $main (i32.const 16) "hello from memory 0")          ;; 19 bytes
-  (data $scratch (i32.const 16) "WRONG: memory 1 (!)")       ;; 19 bytes, same place
-  (data $scratch (i32.const 1024)
+  (data (memory $main) (i32.const 16) "hello from memory 0")          ;; 19 bytes
+  (data (memory $scratch) (i32.const 16) "WRONG: memory 1 (!)")       ;; 19 bytes, same place
+  (data (memory $scratch) (i32.const 1024)
     "WRONG MEMORY WRONG MEMORY WRONG MEMORY WRONG MEMORY WRONG MEMORY ")
 
   (export "scratch" (memory $scratch))

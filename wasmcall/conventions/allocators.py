@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from wasmcall.engines.base import CompiledModule, Instance, Signature, check_range
-from wasmcall.errors import ConventionError, GuestError
+from wasmcall.errors import ConventionError, GuestError, GuestExitError
 
 ALLOC_ARITIES = {1: "alloc(size)", 2: "malloc(size, align)", 4: "realloc(0, 0, align, size)"}
 FREE_ARITIES = {1: "free(ptr)", 2: "free(ptr, len)", 3: "free(ptr, len, align)"}
@@ -37,6 +37,8 @@ class Allocator:
         arity = len(self.alloc_signature.params)
         args = {1: (size,), 2: (size, align), 4: (0, 0, align, size)}[arity]
         results = instance.call(self.alloc_name, [to_i32(a) for a in args])
+        if not results:  # WASI proc_exit(0) ends a call with no values
+            raise GuestExitError(f"guest exited with code 0 during its allocator {self.alloc_name!r}", 0)
         ptr = unsigned32(results[0])
         if ptr == 0 and size > 0:
             raise GuestError(f"{self.alloc_name}({size}) returned a null pointer (out of memory?)")

@@ -37,7 +37,7 @@ from wasmcall.conventions.marshal import (
     write_arguments,
 )
 from wasmcall.conventions.results import Location, ResultKind, ResultSpec, locate_result, resolve_kind
-from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
+from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value, unmarshallable
 from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
 from wasmcall.records import MemoryDump, ResultBytes
@@ -83,8 +83,7 @@ class Execution:
 
 def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
     """Check the request against the module; raise a UsageError subclass for anything that cannot work."""
-    signature = find_function(compiled, request.export).signature
-    assert signature is not None
+    signature = marshallable_signature(request.export, find_function(compiled, request.export).signature)
     arguments = typed_arguments(request, signature)
     detection = detect_convention(compiled, request.convention)
     managed = detection.convention is Convention.ASSEMBLYSCRIPT
@@ -129,6 +128,19 @@ def fits(
     except SignatureMismatchError:
         return False
     return True
+
+
+def marshallable_signature(export: str, signature: Optional[Signature]) -> Signature:
+    """The export's signature, or a UsageError naming the types wasmcall cannot pass or read (v128, references)."""
+    if signature is None:
+        raise UsageError(f"export {export!r} has a function type wasmcall cannot read")
+    unknown = unmarshallable(signature)
+    if unknown:
+        raise UsageError(
+            f"export {export!r} has the signature {signature}: wasmcall cannot pass or read "
+            f"{' or '.join(unknown)} values (only i32, i64, f32 and f64)"
+        )
+    return signature
 
 
 def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedArgument, ...]:
@@ -233,7 +245,8 @@ class OutPointer:
     def __init__(self, instance: Instance, allocator: Optional[Allocator]) -> None:
         self.instance = instance
         self.allocator = allocator
-        self.on_stack = allocator is not None and allocator.alloc_name == "__wbindgen_malloc"
+        bindgen = allocator is not None and allocator.alloc_name == "__wbindgen_malloc"
+        self.on_stack = bindgen and instance.has_function(BINDGEN_STACK)
         if self.on_stack:
             self.ptr = unsigned32(instance.call(BINDGEN_STACK, [-BINDGEN_FRAME])[0])
             return

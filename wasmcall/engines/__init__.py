@@ -23,6 +23,20 @@ MODULES_KEPT = 16
 
 _cache = threading.local()
 _every_cache: list[dict] = []
+_warnings: dict[str, bool] = {}  # message -> already taken; ordered, each said once per process
+
+
+def warn(message: str) -> None:
+    """Record something the user should know that did not stop the run (the library never prints)."""
+    _warnings.setdefault(message, False)
+
+
+def take_warnings() -> list[str]:
+    """Warnings recorded since the last call, each once per process (the CLI prints them on stderr)."""
+    fresh = [message for message, taken in _warnings.items() if not taken]
+    for message in fresh:
+        _warnings[message] = True
+    return fresh
 
 
 def load_engine(name: str, fuel: bool = False) -> Engine:

@@ -39,12 +39,37 @@ class Signature:
         return f"({', '.join(self.params)}) -> {results}"
 
 
+NUMERIC_TYPES = ("i32", "i64", "f32", "f64")
+"""The value types wasmcall marshals; anything else (v128, references, future types) it only names."""
+
+
+def unmarshallable(signature: Signature) -> list[str]:
+    """The value types in ``signature`` that wasmcall cannot pass or read, in order, once each."""
+    found = [t for t in (*signature.params, *signature.results) if t not in NUMERIC_TYPES]
+    return list(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class MemoryLimits:
-    """A memory's size bounds in 64 KiB pages; ``maximum`` is None when unbounded."""
+    """A memory's size bounds in 64 KiB pages; ``maximum`` is None when unbounded.
+
+    ``shared`` (threads) and ``index64`` (memory64) memories are loaded but
+    never used for buffers: wasmcall's pointers are unsigned 32-bit offsets
+    into one unshared memory.
+    """
 
     minimum: int
     maximum: Optional[int]
+    shared: bool = False
+    index64: bool = False
+
+    def unusable_for_buffers(self) -> Optional[str]:
+        """Why buffers cannot go into this memory, or None when they can."""
+        if self.shared:
+            return "is a shared memory (threads)"
+        if self.index64:
+            return "is a 64-bit memory (memory64)"
+        return None
 
 
 @dataclass(frozen=True)
@@ -65,9 +90,13 @@ class ImportInfo:
     name: str
     kind: str
     signature: Optional[Signature] = None
+    memory: Optional[MemoryLimits] = None
 
     def describe(self) -> str:
         shape = f" {self.signature}" if self.signature else ""
+        if self.memory is not None:
+            maximum = self.memory.maximum if self.memory.maximum is not None else "unbounded"
+            shape = f" {self.memory.minimum}..{maximum} pages"
         return f"{self.module}.{self.name} ({self.kind}{shape})"
 
 
@@ -143,6 +172,8 @@ class Linking:
 
     functions: Sequence[HostFunction] = field(default_factory=tuple)
     wasi: Optional[WasiSettings] = None
+    memories: Sequence[ImportInfo] = field(default_factory=tuple)
+    """Memory imports the engine creates from their declared limits (capped by ``Limits.max_memory``)."""
 
 
 @dataclass(frozen=True)
@@ -177,21 +208,29 @@ def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
 
 
 class Instance(ABC):
-    """A live module instance: call exports and reach its exported memory.
+    """A live module instance: call exports and reach its memory 0.
 
     ``recorder`` is set while a traced call runs, so host imports the guest
     calls are recorded too (wasmcall.trace).
     """
 
     recorder: Optional[Recorder] = None
+    memory_problem: Optional[str] = None
+    """Why buffers cannot use this instance's memory 0 (not exported, shared, 64-bit), if so."""
 
     @abstractmethod
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         """Call a function export with values already checked against its signature."""
 
-    @abstractmethod
     def memory_size(self) -> int:
-        """Current byte length of the default memory (0 when it has none)."""
+        """Current byte length of memory 0 (0 when there is none); a UsageError when buffers cannot use it."""
+        if self.memory_problem is not None:
+            raise UsageError(f"cannot pass or read buffers: {self.memory_problem}")
+        return self._memory_size()
+
+    @abstractmethod
+    def _memory_size(self) -> int:
+        """Current byte length of memory 0 (0 when it has none)."""
 
     @abstractmethod
     def _view(self, ptr: int, length: int) -> memoryview:
@@ -211,6 +250,14 @@ class Instance(ABC):
     def write(self, ptr: int, data: bytes, what: str = "argument") -> None:
         """Copy bytes into guest memory in one bulk operation, bounds-checked."""
         self.view(ptr, len(data), what)[:] = data
+
+    def has_function(self, name: str) -> bool:
+        """Whether the instance exports a function ``name`` (optional runtime helpers, e.g. a stack pointer)."""
+        return False
+
+    def grow_memory(self, pages: int) -> bool:
+        """Grow memory 0 by ``pages`` 64 KiB pages; False when it cannot (its maximum, the memory limit)."""
+        return False
 
     def host_callback(self, function: HostFunction) -> Callable[..., object]:
         """Adapt a HostFunction to the engines' calling convention: None, one value, or a tuple."""

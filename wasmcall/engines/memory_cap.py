@@ -8,11 +8,15 @@ limit behaves. Only the memory section is touched; every other byte is kept.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from wasmcall.binary import HEADER_SIZE, MEMORY_SECTION, read_u32, sections, write_u32
-from wasmcall.engines.base import WASM_PAGE
+from wasmcall.engines.base import WASM_PAGE, ImportInfo, Limits, MemoryLimits
 from wasmcall.engines.traps import format_size
 from wasmcall.errors import LimitExceededError, LoadError, UsageError
 
+EXPORT_SECTION = 7
+MEMORY_KIND = 0x02
 NO_MAXIMUM = 0x00
 HAS_MAXIMUM = 0x01
 # A 32-bit memory can declare at most 65536 pages (4 GiB); a larger cap means "no cap".
@@ -60,3 +64,55 @@ def cap_memory_section(body: bytes, cap: int, max_memory: int) -> bytes:
         out += write_u32(minimum)
         out += write_u32(cap if maximum is None else min(maximum, cap))
     return bytes(out + body[offset:])
+
+
+def capped_limits(item: ImportInfo, max_memory: Optional[int]) -> MemoryLimits:
+    """An imported memory's limits for the host to create it with, its maximum lowered to the cap.
+
+    A lower maximum still satisfies the import (a memory may always promise
+    less growth than the module allows), and it is how wasmer, which has no
+    store limit, keeps ``memory.grow`` and ``emscripten_resize_heap`` under it.
+    """
+    memory = item.memory
+    assert memory is not None
+    if max_memory is None:
+        return memory
+    cap = min(max_memory // WASM_PAGE, MEMORY32_MAX_PAGES)
+    if memory.minimum > cap:
+        raise memory_creation_error(item, Limits(max_memory=max_memory), "over the memory limit")
+    maximum = cap if memory.maximum is None else min(memory.maximum, cap)
+    return MemoryLimits(memory.minimum, maximum, memory.shared, memory.index64)
+
+
+def memory_creation_error(item: ImportInfo, limits: Limits, reason: str) -> Exception:
+    """The error for an imported memory the engine refused to create: over the cap, or a load error."""
+    assert item.memory is not None
+    if limits.max_memory is not None and item.memory.minimum * WASM_PAGE > limits.max_memory:
+        return LimitExceededError(
+            f"memory limit {format_size(limits.max_memory)} exceeded: the imported memory "
+            f"{item.module}.{item.name} starts at {item.memory.minimum} pages "
+            f"({format_size(item.memory.minimum * WASM_PAGE)})"
+        )
+    return LoadError(f"could not create the imported memory {item.module}.{item.name}: {reason}")
+
+
+def export_memory_zero(wasm: bytes, name: str) -> bytes:
+    """Return ``wasm`` with memory 0 also exported as ``name`` (added to its export section).
+
+    wasmer's WASI finds the guest's memory only through an export called
+    "memory"; a module that imports its memory (Emscripten's
+    ``-sIMPORTED_MEMORY``) exports none, and its first WASI call fails. A module
+    without an export section is returned unchanged.
+    """
+    out = bytearray(wasm[:HEADER_SIZE])
+    for section in sections(wasm):
+        body = wasm[section.start:section.end]
+        if section.id == EXPORT_SECTION:
+            count, offset = read_u32(body, 0)
+            encoded = name.encode("utf-8")
+            entry = write_u32(len(encoded)) + encoded + bytes([MEMORY_KIND, 0])
+            body = write_u32(count + 1) + body[offset:] + entry
+        out.append(section.id)
+        out += write_u32(len(body))
+        out += body
+    return bytes(out)

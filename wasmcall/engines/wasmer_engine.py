@@ -12,23 +12,24 @@ import re
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
+from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
+from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
+    NUMERIC_TYPES,
     CompiledModule,
     Engine,
-    ExportInfo,
     GlobalValue,
     GuestOutput,
-    ImportInfo,
+    HostFunction,
     Instance,
     Limits,
     Linking,
-    MemoryLimits,
     Signature,
     Value,
     WasiSettings,
 )
 from wasmcall.engines.capture import OutputCapture
-from wasmcall.engines.memory_cap import cap_memory
+from wasmcall.engines.memory_cap import cap_memory, capped_limits, export_memory_zero, memory_creation_error
 from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
 from wasmcall.engines.wasmer_values import adapt, adapted_args, adapted_results, needs_adapter
 from wasmcall.errors import (
@@ -50,32 +51,22 @@ except ImportError as error:
         "and `pip install wasmer wasmer-compiler-cranelift`, or use --engine wasmtime"
     ) from None
 
-TYPE_NAMES = {1: "i32", 2: "i64", 3: "f32", 4: "f64", 5: "v128", 6: "externref", 7: "funcref"}
 WASMER_TYPES = {
     "i32": wasmer.Type.I32,
     "i64": wasmer.Type.I64,
     "f32": wasmer.Type.F32,
     "f64": wasmer.Type.F64,
 }
+WASI_MEMORY_EXPORT = "memory"
 EXIT = re.compile(r"WASI exited with code: (\d+)")
 FRAME = re.compile(r"^\s*at (\S+) \(<module>\[(\d+)\]", re.MULTILINE)
 
 
-def signature_of(functype: Any) -> Signature:
-    return Signature(
-        tuple(TYPE_NAMES[int(param)] for param in functype.params),
-        tuple(TYPE_NAMES[int(result)] for result in functype.results),
+def functype_of(signature: Signature) -> Any:
+    """Only for numeric signatures: the others go through an adapter (engines/adapters.py)."""
+    return wasmer.FunctionType(
+        [WASMER_TYPES[p] for p in signature.params], [WASMER_TYPES[r] for r in signature.results]
     )
-
-
-def describe_type(name: str, kind: Any) -> tuple[str, Optional[Signature], Optional[MemoryLimits]]:
-    if isinstance(kind, wasmer.FunctionType):
-        return "func", signature_of(kind), None
-    if isinstance(kind, wasmer.MemoryType):
-        return "memory", None, MemoryLimits(kind.minimum, kind.maximum)
-    if isinstance(kind, wasmer.GlobalType):
-        return "global", None, None
-    return "table", None, None
 
 
 class WasmerEngine(Engine):
@@ -99,28 +90,32 @@ class WasmerEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            module = wasmer.Module(self.store, source)
+            module = wasmer.Module(self.store, source)  # WAT errors worded as wasmer words them
+            wasm = bytes(wasmer.wat2wasm(source)) if isinstance(source, str) else source
+            declared = declarations_of(wasm, label)
+            if needs_memory_export(declared):
+                module = wasmer.Module(self.store, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
         except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return WasmerModule(self, module)
+        return WasmerModule(self, module, declared)
+
+
+def needs_memory_export(declared: Declarations) -> bool:
+    """A WASI module whose memory 0 is imported and not exported as "memory" (where wasmer's WASI looks)."""
+    wasi = any(item.module.startswith("wasi_") for item in declared.imports)
+    exported = any(e.kind == "memory" and e.name == WASI_MEMORY_EXPORT for e in declared.exports)
+    return wasi and declared.memory_zero_import is not None and not exported
 
 
 class WasmerModule(CompiledModule):
-    def __init__(self, engine: WasmerEngine, module: Any) -> None:
+    """Imports and exports come from the binary (declarations.py), as on wasmtime, so both engines agree."""
+
+    def __init__(self, engine: WasmerEngine, module: Any, declared: Declarations) -> None:
         self.engine = engine
         self.module = module
-        self.exports = tuple(self.export_info(export) for export in module.exports)
-        self.imports = tuple(self.import_info(item) for item in module.imports)
-
-    @staticmethod
-    def export_info(export: Any) -> ExportInfo:
-        kind, signature, memory = describe_type(export.name, export.type)
-        return ExportInfo(export.name, kind, signature=signature, memory=memory)
-
-    @staticmethod
-    def import_info(item: Any) -> ImportInfo:
-        kind, signature, _ = describe_type(item.name, item.type)
-        return ImportInfo(item.module, item.name, kind, signature)
+        self.declared = declared
+        self.exports = tuple(declared.exports)
+        self.imports = tuple(declared.imports)
 
     def instantiate(self, linking: Linking, limits: Limits) -> Instance:
         return WasmerInstance(self, linking, limits)
@@ -130,19 +125,35 @@ class WasmerInstance(Instance):
     def __init__(self, module: WasmerModule, linking: Linking, limits: Limits) -> None:
         self.limits = limits
         self.captured: Optional[OutputCapture] = None
+        self.store = module.engine.store
         try:
+            imported_memory = self.create_memories(linking, limits)
             self.instance = self.link(module, linking)
         except BaseException:
             self.close()
             raise
-        self.memory = next(
-            (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
-            None,
-        )
-        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
-        self.store = module.engine.store
+        self.memory_problem = buffer_memory_problem(module.declared)
+        zero = module.declared.memory_zero_export
+        self.memory = imported_memory
+        if self.memory is None and zero is not None and self.memory_problem is None:
+            self.memory = getattr(self.instance.exports, zero)
+        self.global_types = dict(module.declared.globals)
         self.signatures = {e.name: e.signature for e in module.exports if e.signature is not None}
         self.adapters: dict[str, Any] = {}  # export name -> its f32-as-bits adapter (wasmer_values.py)
+
+    def create_memories(self, linking: Linking, limits: Limits) -> Any:
+        """Create the imported memories, their maximum lowered to the memory limit (wasmer has no store
+        limit); return memory 0."""
+        self.memories: dict[tuple[str, str], Any] = {}
+        for item in linking.memories:
+            assert item.memory is not None
+            capped = capped_limits(item, limits.max_memory)
+            try:
+                memory_type = wasmer.MemoryType(minimum=capped.minimum, maximum=capped.maximum, shared=False)
+                self.memories[(item.module, item.name)] = wasmer.Memory(self.store, memory_type)
+            except (RuntimeError, ValueError, OverflowError) as error:
+                raise memory_creation_error(item, limits, first_line(error)) from None
+        return next(iter(self.memories.values()), None)
 
     def link(self, module: WasmerModule, linking: Linking) -> Any:
         imports = wasmer.ImportObject()
@@ -156,17 +167,45 @@ class WasmerInstance(Instance):
             self.captured.redirect_descriptors()
             imports = wasi_imports(module, linking.wasi)
         namespaces: dict[str, dict[str, Any]] = {}
-        for function in linking.functions:
-            functype = wasmer.FunctionType(
-                [WASMER_TYPES[p] for p in function.signature.params],
-                [WASMER_TYPES[r] for r in function.signature.results],
-            )
+        for (namespace, name), memory in self.memories.items():
+            namespaces.setdefault(namespace, {})[name] = memory
+        direct, adapted, _ = split_functions(linking.functions)  # the rest stay unlinked: a link error
+        for function in direct:
             namespaces.setdefault(function.module, {})[function.name] = wasmer.Function(
-                module.engine.store, self.host_callback(function), functype
+                self.store, self.host_callback(function), functype_of(function.signature)
             )
+        self.adapter_instance = self.adapter(adapted)  # kept: wasmer crashes calling into a freed instance
+        for index, function in enumerate(adapted):
+            adapted_export = getattr(self.adapter_instance.exports, adapter_name(index))
+            namespaces.setdefault(function.module, {})[function.name] = adapted_export
         for namespace, functions in namespaces.items():
             imports.register(namespace, functions)
         return self.guarded(lambda: wasmer.Instance(module.module, imports), "start")
+
+    def adapter(self, adapted: Sequence[HostFunction]) -> Any:
+        """The adapter instance for host functions with v128 or reference types (wasmer panics converting them)."""
+        if not adapted:
+            return None
+        callbacks = [self.host_callback(function) for function in adapted]
+        imports = wasmer.ImportObject()
+        host = wasmer.Function(self.store, lambda index: callbacks[index](), functype_of(Signature(("i32",), ())))
+        imports.register(ADAPTER_MODULE, {ADAPTER_HOST: host})
+        return wasmer.Instance(wasmer.Module(self.store, adapter_wat(adapted)), imports)
+
+    def has_function(self, name: str) -> bool:
+        try:
+            return isinstance(getattr(self.instance.exports, name), wasmer.Function)
+        except LookupError:  # wasmer's exports raise this, not AttributeError
+            return False
+
+    def grow_memory(self, pages: int) -> bool:
+        if self.memory is None:
+            return False
+        try:
+            self.memory.grow(pages)
+        except RuntimeError:
+            return False
+        return True
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = getattr(self.instance.exports, name)
@@ -213,7 +252,7 @@ class WasmerInstance(Instance):
             trap.frames, trap.frame_count = wasmer_frames(text)
             raise trap from None
 
-    def memory_size(self) -> int:
+    def _memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_size
 
     def _view(self, ptr: int, length: int) -> memoryview:
@@ -224,10 +263,13 @@ class WasmerInstance(Instance):
         return None if self.captured is None else self.captured.read()
 
     def globals(self) -> tuple[GlobalValue, ...]:
+        """Exported globals with their values; only numeric ones are read (wasmer panics on references)."""
         found = []
-        for name in self.global_names:
+        for name, valtype in self.global_types.items():
+            if valtype not in NUMERIC_TYPES:
+                found.append(GlobalValue(name, valtype, False, None))
+                continue
             item = getattr(self.instance.exports, name)
-            valtype = TYPE_NAMES.get(int(item.type.type), "unknown")
             found.append(GlobalValue(name, valtype, item.mutable, item.value))
         return tuple(found)
 

@@ -14,24 +14,26 @@ from typing import Optional, Union
 
 import wasmtime
 
+from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
+from wasmcall.engines import warn
+from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
+    NUMERIC_TYPES,
     CallLimits,
     CompiledModule,
     Engine,
-    ExportInfo,
     GlobalValue,
     GuestOutput,
-    ImportInfo,
     Instance,
     Limits,
     Linking,
-    MemoryLimits,
     Signature,
     Value,
     WasiSettings,
     running_engines,
 )
 from wasmcall.engines.capture import OutputCapture
+from wasmcall.engines.memory_cap import memory_creation_error
 from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message, wasmtime_frames
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.engines.wasmtime_values import call_exactly
@@ -56,38 +58,12 @@ VALTYPES = {
 }
 
 
-def signature_of(functype: wasmtime.FuncType) -> Signature:
-    return Signature(
-        tuple(str(param) for param in functype.params),
-        tuple(str(result) for result in functype.results),
-    )
-
-
 def functype_of(signature: Signature) -> wasmtime.FuncType:
+    """Only for numeric signatures: the others go through an adapter (engines/adapters.py)."""
     return wasmtime.FuncType(
         [VALTYPES[param]() for param in signature.params],
         [VALTYPES[result]() for result in signature.results],
     )
-
-
-def export_info(export: wasmtime.ExportType) -> ExportInfo:
-    kind = export.type
-    if isinstance(kind, wasmtime.FuncType):
-        return ExportInfo(export.name, "func", signature=signature_of(kind))
-    if isinstance(kind, wasmtime.MemoryType):
-        limits = MemoryLimits(kind.limits.min, kind.limits.max)
-        return ExportInfo(export.name, "memory", memory=limits)
-    if isinstance(kind, wasmtime.GlobalType):
-        return ExportInfo(export.name, "global")
-    return ExportInfo(export.name, "table")
-
-
-def import_info(item: wasmtime.ImportType) -> ImportInfo:
-    kind = item.type
-    if isinstance(kind, wasmtime.FuncType):
-        return ImportInfo(item.module, item.name or "", "func", signature_of(kind))
-    names = {wasmtime.MemoryType: "memory", wasmtime.GlobalType: "global"}
-    return ImportInfo(item.module, item.name or "", names.get(type(kind), "table"))
 
 
 def cache_enabled() -> bool:
@@ -95,6 +71,15 @@ def cache_enabled() -> bool:
     ``WASMCALL_NO_CACHE`` is set: it turns a ~30 ms compile of a small module
     into ~1 ms on every later call of the same module."""
     return os.environ.get("WASMCALL_NO_CACHE", "") in ("", "0")
+
+
+def use_cache(config: wasmtime.Config) -> None:
+    """Turn on wasmtime's cache; if its directory cannot be created or its config file is broken,
+    compile without it (slower, never wrong) and say so once, through engines.warn."""
+    try:
+        config.cache = True
+    except wasmtime.WasmtimeError as error:
+        warn(f"compiling without wasmtime's cache: {first_line(error)}")
 
 
 class WasmtimeEngine(Engine):
@@ -108,7 +93,7 @@ class WasmtimeEngine(Engine):
     def __init__(self, fuel: bool = False) -> None:
         config = wasmtime.Config()
         if cache_enabled():
-            config.cache = True
+            use_cache(config)
         config.consume_fuel = fuel
         config.epoch_interruption = True
         self.runtime = wasmtime.Engine(config)
@@ -119,10 +104,11 @@ class WasmtimeEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            module = wasmtime.Module(self.runtime, source)
+            wasm = bytes(wasmtime.wat2wasm(source)) if isinstance(source, str) else source
+            module = wasmtime.Module(self.runtime, wasm)
         except wasmtime.WasmtimeError as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return WasmtimeModule(self, module)
+        return WasmtimeModule(self, module, declarations_of(wasm, label))
 
     def interrupt(self) -> None:
         with self.lock:
@@ -147,11 +133,14 @@ class Deadline:
 
 
 class WasmtimeModule(CompiledModule):
-    def __init__(self, engine: WasmtimeEngine, module: wasmtime.Module) -> None:
+    """Imports and exports come from the binary (declarations.py): wasmtime-py aborts on a v128 type."""
+
+    def __init__(self, engine: WasmtimeEngine, module: wasmtime.Module, declared: Declarations) -> None:
         self.engine = engine
         self.module = module
-        self.exports = tuple(export_info(export) for export in module.exports)
-        self.imports = tuple(import_info(item) for item in module.imports)
+        self.declared = declared
+        self.exports = tuple(declared.exports)
+        self.imports = tuple(declared.imports)
 
     def instantiate(self, linking: Linking, limits: Limits) -> Instance:
         return WasmtimeInstance(self, linking, limits)
@@ -174,11 +163,8 @@ class WasmtimeInstance(Instance):
                 linker.define_wasi()
                 self.store.set_wasi(wasi_config(linking.wasi, self.captured))
                 self.captured.start()
-            for function in linking.functions:
-                linker.define_func(
-                    function.module, function.name, functype_of(function.signature),
-                    self.host_callback(function),
-                )
+            imported_memory = self.define_memories(linker, linking, limits)
+            self.define_functions(linker, module, linking)
             with self.budget(limits.per_call):
                 self.instance = self.guarded(lambda: linker.instantiate(self.store, module.module), "start")
         except BaseException:
@@ -186,10 +172,64 @@ class WasmtimeInstance(Instance):
             raise
         exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
-        self.memory = next(
-            (exports[e.name] for e in module.exports if e.kind == "memory"), None
-        )
-        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
+        self.memory_problem = buffer_memory_problem(module.declared)
+        zero = module.declared.memory_zero_export
+        self.memory = imported_memory
+        if self.memory is None and zero is not None and self.memory_problem is None:
+            self.memory = exports[zero]
+        self.global_types = dict(module.declared.globals)
+
+    def define_memories(
+        self, linker: wasmtime.Linker, linking: Linking, limits: Limits
+    ) -> Optional[wasmtime.Memory]:
+        """Create the imported memories from their declared limits (the store limit caps them); memory 0 first."""
+        created = []
+        for item in linking.memories:
+            assert item.memory is not None
+            memory_type = wasmtime.MemoryType(wasmtime.Limits(item.memory.minimum, item.memory.maximum))
+            try:
+                memory = wasmtime.Memory(self.store, memory_type)
+            except wasmtime.WasmtimeError as error:
+                raise memory_creation_error(item, limits, first_line(error)) from None
+            linker.define(self.store, item.module, item.name, memory)
+            created.append(memory)
+        return created[0] if created else None
+
+    def define_functions(self, linker: wasmtime.Linker, module: WasmtimeModule, linking: Linking) -> None:
+        """Numeric host functions directly, the others through an adapter module; any left trap when called."""
+        direct, adapted, unlinked = split_functions(linking.functions)
+        for function in direct:
+            linker.define_func(
+                function.module, function.name, functype_of(function.signature), self.host_callback(function)
+            )
+        if adapted:
+            callbacks = [self.host_callback(function) for function in adapted]
+            adapter_linker = wasmtime.Linker(self.engine.runtime)
+            adapter_linker.define_func(
+                ADAPTER_MODULE, ADAPTER_HOST, functype_of(Signature(("i32",), ())),
+                lambda index: callbacks[index](),
+            )
+            adapter_module = wasmtime.Module(self.engine.runtime, adapter_wat(adapted))
+            adapter = ExportsByName(adapter_linker.instantiate(self.store, adapter_module), self.store)
+            for index, function in enumerate(adapted):
+                linker.define(self.store, function.module, function.name, adapter[adapter_name(index)])
+        if unlinked:
+            linker.define_unknown_imports_as_traps(module.module)
+
+    def has_function(self, name: str) -> bool:
+        try:
+            return isinstance(self.exports[name], wasmtime.Func)
+        except KeyError:
+            return False
+
+    def grow_memory(self, pages: int) -> bool:
+        if self.memory is None:
+            return False
+        try:
+            self.memory.grow(self.store, pages)
+        except wasmtime.WasmtimeError:
+            return False
+        return True
 
     @contextmanager
     def budget(self, limits: CallLimits) -> Iterator[None]:
@@ -259,7 +299,7 @@ class WasmtimeInstance(Instance):
         error = TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
         return with_frames(error, trap)
 
-    def memory_size(self) -> int:
+    def _memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_len(self.store)
 
     def _view(self, ptr: int, length: int) -> memoryview:
@@ -271,11 +311,14 @@ class WasmtimeInstance(Instance):
         return None if self.captured is None else self.captured.read()
 
     def globals(self) -> tuple[GlobalValue, ...]:
+        """Exported globals with their values; only numeric ones are read (touching a v128 one can abort)."""
         found = []
-        for name in self.global_names:
+        for name, valtype in self.global_types.items():
+            if valtype not in NUMERIC_TYPES:
+                found.append(GlobalValue(name, valtype, False, None))
+                continue
             item = self.exports[name]
-            kind = item.type(self.store)
-            found.append(GlobalValue(name, str(kind.content), kind.mutable, item.value(self.store)))
+            found.append(GlobalValue(name, valtype, item.type(self.store).mutable, item.value(self.store)))
         return tuple(found)
 
     def close(self) -> None:
