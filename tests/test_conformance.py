@@ -103,6 +103,25 @@ TABLE = [
     (AS_014, ("add", "2", "40"), "42\n", 0),
     (TINYGO, ("greet", "--str", "Go", "--ret", "out", "--keep-result"), "Hello, Go!\n", 0),
     (TINYGO, ("add", "2", "40"), "42\n", 0),
+    # issue 9: AssemblyScript arrays (types from arrays.js), the 0.14 runtime, GC-owned results
+    # shown with a warning, buffers packed into one i64 param
+    (AS_ARRAYS, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0),
+    (AS_ARRAYS, ("sumInt32", "--hex", "01000000feffffff"), "-1\n", 0),
+    (AS_ARRAYS, ("mean", "--hex", "000000000000f03f0000000000000840"), "2.0\n", 0),
+    (AS_ARRAYS, ("sumArray", "--bytes", "1,2,3,250"), "256\n", 0),
+    (AS_ARRAYS, ("upperBytes", "--str", "hello"), "HELLO\n", 0),
+    (AS_ARRAYS, ("reverseStatic", "--hex", "00ff41"), hexdump_line("41 ff 00", "A.."), 0),
+    (AS_ARRAYS, ("doubled", "--hex", "01000000feffffff"), hexdump_line("02 00 00 00 fc ff ff ff", "........"), 0),
+    (AS_ARRAYS, ("squares", "4", "--raw"), "\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x09\x00\x00\x00", 0),
+    (AS_ARRAYS, ("scaled", "--hex", "000000000000f03f", "--f64", "-2"),
+     hexdump_line("00 00 00 00 00 00 00 c0", "........"), 0),
+    (AS_014, ("shout", "--str", "héllo"), "HÉLLO!\n", 0),
+    (AS_014, ("sumBytes", "--bytes", "1,2,3,250", "--as-types", "Uint8Array"), "256\n", 0),
+    (TINYGO, ("greet", "--str", "TinyGo", "--ret", "out"), "Hello, TinyGo!\n", 0),
+    (TINYGO, ("upper", "--str", "tinygo", "--ret", "packed"), "TINYGO\n", 0),
+    (PACKED_ARG, ("upper", "--str", "hello", "--packed-order", "ptr-low", "--ret", "packed"), "HELLO\n", 0),
+    (PACKED_ARG, ("length", "--str", "hello", "--packed-order", "ptr-low"), "5\n", 0),
+    (PACKED_ARG, ("count_lines", "--hex", "6f6e650a74776f", "--packed-order", "ptr-low"), "2\n", 0),
 ]
 
 # Rows a user should get but wasmcall does not give yet (issue 9): each is an
@@ -127,46 +146,13 @@ PENDING = [
      "STANDALONE_WASM still imports env.__syscall_faccessat and env.emscripten_notify_memory_growth"),
     (EMCC_STANDALONE, ("fill_mib", "32"), f"{32 << 20}\n", 0,
      "env.emscripten_notify_memory_growth is not implemented"),
-    (AS_ARRAYS, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0,
-     "a Uint8Array param receives an ArrayBuffer (types from arrays.d.ts/arrays.js unused)"),
-    (AS_ARRAYS, ("sumInt32", "--hex", "01000000feffffff"), "-1\n", 0,
-     "an Int32Array param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("mean", "--hex", "000000000000f03f0000000000000840"), "2.0\n", 0,
-     "a Float64Array param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("sumArray", "--bytes", "1,2,3,250"), "256\n", 0,
-     "an Array<u8> param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("upperBytes", "--str", "hello"), "HELLO\n", 0,
-     "Uint8Array params and results are not marshalled"),
-    (AS_ARRAYS, ("reverseStatic", "--hex", "00ff41"), hexdump_line("41 ff 00", "A.."), 0,
-     "a StaticArray<u8> result is not decoded"),
-    (AS_ARRAYS, ("doubled", "--hex", "01000000feffffff"), hexdump_line("02 00 00 00 fc ff ff ff", "........"), 0,
-     "Array<i32> params and results are not marshalled (expected: the elements' bytes)"),
-    (AS_ARRAYS, ("squares", "4", "--raw"), "\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x09\x00\x00\x00", 0,
-     "an Int32Array result is not decoded (expected: the elements' bytes)"),
-    (AS_ARRAYS, ("scaled", "--hex", "000000000000f03f", "--f64", "-2"),
-     hexdump_line("00 00 00 00 00 00 00 c0", "........"), 0,
-     "Float64Array params and results are not marshalled"),
-    (AS_014, ("shout", "--str", "héllo"), "HÉLLO!\n", 0,
-     "the pre-0.18 runtime (__alloc/__retain/__release, string class id 1) is not detected"),
-    (AS_014, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0,
-     "the pre-0.18 runtime is not detected, nor typed-array params marshalled"),
-    (TINYGO, ("greet", "--str", "TinyGo", "--ret", "out"), "Hello, TinyGo!\n", 0,
-     "a GC-owned result whose free traps is lost (exit 3) instead of shown with a warning"),
-    (TINYGO, ("upper", "--str", "tinygo", "--ret", "packed"), "TINYGO\n", 0,
-     "a GC-owned result whose free traps is lost (exit 3) instead of shown with a warning"),
     (BINDGEN_REF, ("greet", "--str", "World"), "Hello, World!\n", 0,
-     "externref imports crash the load; __wbindgen_export_N allocators and multi-value not detected"),
+     "externref imports crash the load (numbered allocators and multi-value are detected)"),
     (BINDGEN_REF, ("upper", "--str", "retptr"), "RETPTR\n", 0,
-     "externref imports crash the load; numbered wasm-bindgen allocators not detected"),
+     "externref imports crash the load (the retptr form is detected)"),
     (BINDGEN_REF, ("reverse", "--str", "stressed"), "desserts\n", 0,
-     "externref imports crash the load; numbered wasm-bindgen allocators not detected"),
+     "externref imports crash the load (numbered allocators and multi-value are detected)"),
     (BINDGEN_REF, ("add", "2", "40"), "42\n", 0, "externref imports crash the load"),
-    (PACKED_ARG, ("upper", "--str", "hello", "--packed-order", "ptr-low", "--ret", "packed"), "HELLO\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
-    (PACKED_ARG, ("length", "--str", "hello", "--packed-order", "ptr-low"), "5\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
-    (PACKED_ARG, ("count_lines", "--hex", "6f6e650a74776f", "--packed-order", "ptr-low"), "2\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
 ]
 
 
@@ -228,7 +214,6 @@ def test_two_memories_use_the_exported_memory(
     assert (outcome.code, outcome.stdout) == (0, stdout), outcome.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: no hint to rebuild with --exportRuntime or --bindings")
 def test_assemblyscript_without_runtime_exports_says_how_to_rebuild(engine: str, cli: Callable) -> None:
     outcome = cli("call", GUESTS / AS_PLAIN, "sumBytes", "--bytes", "1,2,3", "--engine", engine)
     assert outcome.code == 2
@@ -308,12 +293,9 @@ def test_detected_conventions(engine: str, cli: Callable) -> None:
         (EMCC_STANDALONE, "convention: malloc (malloc, free)"),
         (RUST_WASI, "convention: alloc (alloc, dealloc)"),
         (TINYGO, "convention: malloc (malloc, free)"),
-        pytest.param(ZIG, "convention: alloc (alloc, free)",
-                     marks=missing("Zig's free(ptr, len) is not paired with alloc, so results are never freed")),
-        pytest.param(BINDGEN_REF, "convention: wasm-bindgen (__wbindgen_export_0, __wbindgen_export_3)",
-                     marks=missing("numbered wasm-bindgen allocators (__wbindgen_export_N) are not detected")),
-        pytest.param(AS_014, "convention: assemblyscript (__alloc, __release)",
-                     marks=missing("the pre-0.18 AssemblyScript runtime is not detected")),
+        (ZIG, "convention: alloc (alloc, free)"),
+        (BINDGEN_REF, "convention: wasm-bindgen (__wbindgen_export_0, __wbindgen_export_3)"),
+        (AS_014, "convention: assemblyscript (__alloc, __release)"),
     ],
     ids=["go", "emscripten", "rust-wasi", "tinygo", "zig", "bindgen-externref", "assemblyscript-0.14"],
 )

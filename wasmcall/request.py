@@ -39,6 +39,8 @@ class CallRequest:
     free_inputs: bool = False
     keep_result: bool = False
     limits: Optional[CallLimits] = None
+    assemblyscript_types: Optional[str] = None
+    """AssemblyScript param classes, ``Float64Array, f64 -> Float64Array``, when no bindings say."""
 
     def __post_init__(self) -> None:
         plain = sum(isinstance(a, PlainValue) for a in self.arguments)

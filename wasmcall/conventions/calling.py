@@ -19,7 +19,10 @@ from typing import Optional
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
 from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
-from wasmcall.conventions.detect import Convention, Detection, detect_convention
+from wasmcall.conventions.asbindings import ExportTypes
+from wasmcall.conventions.detect import BINDGEN_PREFIX, Convention, Detection, detect_convention
+from wasmcall.conventions.facts import ModuleFacts
+from wasmcall.conventions.hints import result_hints
 from wasmcall.conventions.marshal import (
     BufferStyle,
     Written,
@@ -28,6 +31,7 @@ from wasmcall.conventions.marshal import (
     type_plain_values,
     write_arguments,
 )
+from wasmcall.conventions.ownership import free_or_warn, require_runtime_exports, result_types
 from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
 from wasmcall.engines.traps import count_list
@@ -40,6 +44,7 @@ OUT_POINTER_ALIGN = 4
 BINDGEN_STACK = "__wbindgen_add_to_stack_pointer"
 BINDGEN_FRAME = 16
 CLOSE_MATCH_LIMIT = 10_000  # difflib over 100,000 names takes seconds
+NO_FACTS = ModuleFacts()
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,24 @@ class Plan:
     post_return: Optional[str]
     free_inputs: bool
     keep_result: bool
+    facts: ModuleFacts = NO_FACTS
+    types: Optional[ExportTypes] = None
+    """AssemblyScript: the classes of the params and result, when the bindings or the user say."""
 
 
 @dataclass(frozen=True)
 class Execution:
-    """What one executed plan produced: raw values, result bytes and the export's own time."""
+    """What one executed plan produced: raw values, result bytes and the export's own time;
+    ``warnings`` about what could not be done as asked, ``hints`` about what the values look like."""
 
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
+    warnings: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
-def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
+def plan_call(compiled: CompiledModule, request: CallRequest, facts: ModuleFacts = NO_FACTS) -> Plan:
     """Check the request against the module; raise a UsageError subclass for anything that cannot work."""
     signature = find_function(compiled, request.export).signature
     assert signature is not None
@@ -80,6 +91,9 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
         allocator = make_allocator(
             compiled, request.alloc or detection.alloc_name or "", request.free or detection.free_name
         )
+    if allocator is None and not managed:
+        require_runtime_exports(compiled, arguments)
+    types = result_types(request, facts, signature) if managed else None
     post_return = f"cabi_post_{request.export}"
     has_post_return = compiled.function(post_return) is not None
     spec = request.result
@@ -98,7 +112,7 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
     style = plan_buffers(request.export, signature, arguments, reserved, managed)
     return Plan(
         request.export, signature, arguments, detection, allocator, kind, spec, style,
-        post_return if has_post_return else None, request.free_inputs, request.keep_result,
+        post_return if has_post_return else None, request.free_inputs, request.keep_result, facts, types,
     )
 
 
@@ -115,31 +129,40 @@ def execute(instance: Instance, plan: Plan) -> Execution:
     if plan.style is BufferStyle.MANAGED:
         return execute_managed(instance, plan)
     scratch = OutPointer(instance, plan.allocator) if plan.kind is ResultKind.OUT else None
-    params, written = write_arguments(instance, plan.allocator, plan.arguments, plan.style)
+    order = plan.result.packed_order
+    params, written = write_arguments(instance, plan.allocator, plan.arguments, plan.style, order)
     if scratch is not None:
         params.insert(0, to_i32(scratch.ptr))
     values, elapsed_ms = timed_call(instance, plan.export, params)
     location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
     data = None
+    warnings: tuple[str, ...] = ()
     if location is not None:
         data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
         if not plan.keep_result:
-            free_result(instance, plan, location.ptr, location.allocated, values)
+            warnings = free_or_warn(lambda: free_result(instance, plan, location.ptr, location.allocated, values),
+                                    plan.facts.producers)
     if scratch is not None:
         scratch.release()
     if plan.free_inputs:
         release_inputs(instance, plan.allocator, written)
-    return Execution(values, data, elapsed_ms)
+    hints = result_hints(instance, plan, values) if plan.result.kind is ResultKind.AUTO and data is None else ()
+    return Execution(values, data, elapsed_ms, warnings, hints)
 
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
     """AssemblyScript: pinned managed objects in, a string or ArrayBuffer (or a number) out."""
-    objects = assemblyscript.ManagedObjects()
-    params = objects.write(instance, plan.arguments)
+    runtime = assemblyscript.runtime_named(plan.detection.alloc_name)
+    objects = assemblyscript.ManagedObjects(runtime, assemblyscript.runtime_types(instance, plan.facts, runtime))
+    params = objects.write(instance, plan.arguments, plan.types, plan.export)
     values, elapsed_ms = timed_call(instance, plan.export, params)
-    data = None if plan.result.kind is ResultKind.VALUE else assemblyscript.read_object(instance, values)
+    data = None
+    if plan.result.kind is not ResultKind.VALUE:
+        data = assemblyscript.read_object(instance, values, runtime, objects.rtti, plan.types)
     objects.release(instance)
-    return Execution(values, data, elapsed_ms)
+    if data is not None and runtime.results_are_held and not plan.keep_result:
+        assemblyscript.let_go(instance, runtime, values[0])
+    return Execution(values, data, elapsed_ms, tuple(objects.warnings))
 
 
 def timed_call(instance: Instance, export: str, params: list[Value]) -> tuple[tuple[Value, ...], float]:
@@ -158,7 +181,7 @@ class OutPointer:
     def __init__(self, instance: Instance, allocator: Optional[Allocator]) -> None:
         self.instance = instance
         self.allocator = allocator
-        self.on_stack = allocator is not None and allocator.alloc_name == "__wbindgen_malloc"
+        self.on_stack = allocator is not None and allocator.alloc_name.startswith(BINDGEN_PREFIX)
         if self.on_stack:
             self.ptr = unsigned32(instance.call(BINDGEN_STACK, [-BINDGEN_FRAME])[0])
             return
