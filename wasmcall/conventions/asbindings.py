@@ -40,6 +40,8 @@ class ExportTypes:
     result: Optional[ClassRef]
     source: str
     """Where the types came from, for messages: a file name, or "the given types"."""
+    result_known: bool = True
+    """False when only the params were given: the result's object header decides."""
 
 
 @dataclass(frozen=True)
@@ -120,4 +122,4 @@ def parse_given_types(text: str) -> ExportTypes:
     params_text, arrow, result_text = text.partition("->")
     params = tuple(class_ref(t) for t in split_types(params_text))
     result = class_ref(result_text.strip()) if arrow and result_text.strip() else None
-    return ExportTypes(params, result, "the given types")
+    return ExportTypes(params, result, "the given types", result_known=bool(arrow))

@@ -33,7 +33,6 @@ from wasmcall.engines.base import Instance, Value, check_range
 from wasmcall.errors import ArgumentValueError, GuestError, OutOfBoundsError, SignatureMismatchError
 from wasmcall.records import ResultBytes
 
-HEADER_SIZE = 16
 OBJECT_ALIGN = 16
 VIEW_SIZE = 12
 ARRAY_SIZE = 16
@@ -51,10 +50,12 @@ class Runtime:
     rtti_entry_size: int
     results_are_held: bool
     """True when a result comes back with a reference the host must give up (pre-0.18)."""
+    header_size: int
+    """Bytes before an object, from the allocator's block info (``mmInfo``) on."""
 
 
-CURRENT = Runtime("__new", "__pin", "__unpin", 1, 2, 4, False)
-LEGACY = Runtime("__alloc", "__retain", "__release", 0, 1, 8, True)
+CURRENT = Runtime("__new", "__pin", "__unpin", 1, 2, 4, False, 20)
+LEGACY = Runtime("__alloc", "__retain", "__release", 0, 1, 8, True, 16)
 RUNTIMES = (CURRENT, LEGACY)
 
 
@@ -164,18 +165,22 @@ class ManagedObjects:
         self.held.clear()
 
 
-def object_header(instance: Instance, ptr: int) -> Optional[tuple[int, int]]:
+def object_header(instance: Instance, ptr: int, runtime: Runtime = CURRENT) -> Optional[tuple[int, int]]:
     """``(class_id, byte_size)`` if ``ptr`` looks like a managed object, else None.
 
     An i32 result may be a number or an object pointer; the signature cannot
-    tell. Objects are 16-byte aligned, sit after a 16-byte (or 20-byte)
-    header inside memory, and have a size that fits in memory.
+    tell. Objects are 16-byte aligned, sit after their header inside memory,
+    have a size that fits in memory, and lie in an allocator block (its
+    ``mmInfo`` size, flags masked off) big enough to hold them: zeroed memory
+    at a small number's address is not an object.
     """
     size = instance.memory_size()
-    if ptr % OBJECT_ALIGN or ptr < HEADER_SIZE or ptr > size:
+    if ptr % OBJECT_ALIGN or ptr < runtime.header_size or ptr > size:
         return None
-    class_id, length = struct.unpack("<II", instance.read(ptr - 8, 8, "object header"))
-    if ptr + length > size:
+    block = instance.read(ptr - runtime.header_size, runtime.header_size, "object header")
+    (mm_info,) = struct.unpack_from("<I", block)
+    class_id, length = struct.unpack_from("<II", block, runtime.header_size - 8)
+    if ptr + length > size or mm_info & ~3 < length or not mm_info & ~3:
         return None
     return class_id, length
 
@@ -206,10 +211,10 @@ def read_object(
     """
     if len(values) != 1 or not isinstance(values[0], int):
         return None
-    if declared is not None and declared.result is None:
+    if declared is not None and declared.result_known and declared.result is None:
         return None
     ptr = unsigned32(values[0])
-    header = object_header(instance, ptr)
+    header = object_header(instance, ptr, runtime)
     if header is None:
         return None
     found = result_class(runtime, rtti, *header)

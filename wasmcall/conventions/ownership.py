@@ -70,7 +70,7 @@ def result_types(request: CallRequest, facts: ModuleFacts, signature: Signature)
         return None
     if types is not None and types.params and len(types.params) != len(signature.params):
         raise ConventionError(
-            f"{types.source} gives {len(types.params)} param types for {request.export!r}, "
+            f"{len(types.params)} param types for {request.export!r} (from {types.source}), "
             f"but it is {signature}"
         )
     return types
