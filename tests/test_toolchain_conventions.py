@@ -108,7 +108,9 @@ def test_producers_sharpen_the_guess(
 def test_a_real_guest_hint(engine: str, cli: Callable) -> None:
     outcome = cli("call", ZIG, "greet", "--str", "Zig", "--engine", engine)
     assert (outcome.code, outcome.stdout) == (0, "1179648\n")
-    assert outcome.stderr == 'hint: 1179648 looks like a pointer to the NUL-terminated "Hello, Zig!"; add --ret cstr\n'
+    assert outcome.stderr == (
+        'hint: 1179648 looks like a pointer to the NUL-terminated "Hello, Zig!"; add --ret cstr\n'
+    )
 
 
 TINYGO_WARNING = (
@@ -269,7 +271,8 @@ def test_assemblyscript_classes(
 @pytest.mark.parametrize(
     ("argv", "stdout"),
     [(("sumInt32", "--hex", "01000000feffffff"), "-1\n"),
-     (("doubled", "--hex", "0300000004000000"), "00000000  06 00 00 00 08 00 00 00                          |........|\n"),
+     (("doubled", "--hex", "0300000004000000"),
+      "00000000  06 00 00 00 08 00 00 00                          |........|\n"),
      (("upperBytes", "--str", "dts"), "DTS\n")],
     ids=["typed-array", "array", "typed-array-result"],
 )
