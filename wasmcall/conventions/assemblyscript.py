@@ -133,8 +133,7 @@ class ManagedObjects:
         fields = [buffer, buffer, size] + ([size // wanted.element_size] if is_array else [])
         instance.write(header, struct.pack(f"<{len(fields)}I", *fields))
         if self.runtime.results_are_held:
-            # The header owns a reference to its buffer; releasing the header releases both.
-            instance.call(self.runtime.hold, [to_i32(buffer)])
+            # The reference ``new`` took becomes the header's: releasing the header releases both.
             self.held.remove(buffer)
         return header
 

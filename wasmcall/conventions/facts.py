@@ -10,6 +10,7 @@ lazily, and never fail a call: a module without them is simply less known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -43,24 +44,28 @@ class Producers:
 
 @dataclass(frozen=True)
 class ModuleFacts:
-    """The module's file (for sidecar bindings), its producers and its AssemblyScript bindings."""
+    """The module's file (for sidecar bindings), its producers and AssemblyScript's type table."""
 
     path: Optional[Path] = None
     producers: Producers = field(default_factory=Producers)
-    bindings: Optional[Bindings] = None
     rtti_base: Optional[int] = None
     """AssemblyScript's run-time type table (``__rtti_base``): class id -> flags."""
 
+    @cached_property
+    def bindings(self) -> Optional[Bindings]:
+        """The AssemblyScript bindings beside the module, read the first time an AssemblyScript call asks."""
+        from wasmcall.conventions.asbindings import find_bindings
+
+        return find_bindings(self.path) if self.path is not None else None
+
 
 def module_facts(label: str, source: Union[bytes, str]) -> ModuleFacts:
-    """Facts for the module read from ``label``; bindings are looked up beside it."""
-    from wasmcall.conventions.asbindings import find_bindings
-
+    """Facts for the module read from ``label``; bindings are looked up beside it when needed."""
     path = Path(label)
     on_disk = path if path.suffix == ".wasm" and path.is_file() else None
     producers = read_producers(source) if isinstance(source, bytes) else Producers()
     rtti_base = exported_i32_global(source, "__rtti_base") if isinstance(source, bytes) else None
-    return ModuleFacts(on_disk, producers, find_bindings(on_disk) if on_disk else None, rtti_base)
+    return ModuleFacts(on_disk, producers, rtti_base)
 
 
 def read_producers(wasm: bytes) -> Producers:
