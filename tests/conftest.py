@@ -8,6 +8,7 @@ with the reason elsewhere.
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ RUST_GUEST = ROOT / "guests" / "rust" / "memory.wasm"
 WASMER_SKIP_REASON = "wasmer runs only on Python <= 3.10 (no working wheels on newer Pythons)"
 # A test that takes longer than this has hung (a deadlocked engine child, say): fail it instead of
 # stalling the whole run. The slowest test here takes a few seconds.
-HANG_SECONDS = 30
+HANG_SECONDS = int(os.environ.get("WASMCALL_HANG_SECONDS", "30"))  # raise it for long fuzz runs
 PAGE = 65536
 # A page whose every byte is known: byte i is i % 251, so NULs sit at multiples of 251
 # and the last 24 bytes (65512..65535) hold none.

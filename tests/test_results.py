@@ -354,7 +354,7 @@ def test_ret_len_at_k_is_argument_k_length(engine, guests, texts, length_of, exp
         ("ptr-len", i32s(1, 2), {"result": ResultSpec(ResultKind.CSTR)}, SignatureMismatchError,
          "--ret cstr needs an export returning (i32), but it is (i32, i32) -> (i32, i32)"),
         ("ptr-len", i32s(1, 2), {"result": ResultSpec(ResultKind.PTR_LEN, 4)}, UsageError,
-         "--ret-len applies only to --ret ptr, not --ret ptr-len"),
+         "--ret-len applies only to --ret ptr and --ret from:NAME, not --ret ptr-len"),
         ("pointer-with-buffer", [(ArgKind.STR, "x"), (ArgKind.I32, "1")],
          {"result": ResultSpec(ResultKind.PTR), "result_length_of": 1}, UsageError,
          "--ret-len @1: argument 1 is a number, not a buffer"),

@@ -13,7 +13,8 @@ import math
 import os
 import stat
 import struct
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional, Union
@@ -35,12 +36,16 @@ class ArgKind(str, Enum):
     I64 = "i64"
     F32 = "f32"
     F64 = "f64"
+    OUT = "out"
+    AT = "at"
+    """Not an argument: ``--at ADDR`` places the next buffer argument (see ``place_buffers``)."""
 
     @property
     def is_scalar(self) -> bool:
         return self in SCALAR_KINDS
 
 
+OUT_LIMIT = 2**32
 SCALAR_KINDS = frozenset({ArgKind.I32, ArgKind.I64, ArgKind.F32, ArgKind.F64})
 
 INT_RANGES = {
@@ -61,11 +66,16 @@ class ScalarArg:
 
 @dataclass(frozen=True)
 class BufferArg:
-    """Bytes to copy into guest memory (from --bytes, --str, --hex, --b64 or stdin)."""
+    """Bytes to copy into guest memory (from --bytes, --str, --hex, --b64, --out or stdin).
+
+    ``at`` is where ``--at`` placed it (a number or an export's name, resolved
+    at call time), instead of memory from the guest's allocator.
+    """
 
     kind: ArgKind
     data: bytes
     text: str
+    at: Optional[str] = None
 
     @property
     def size(self) -> int:
@@ -84,6 +94,7 @@ class FileArg:
     path: Path
     size: int
     text: str
+    at: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,41 @@ def parse_argument(
         if stat.S_ISREG(info.st_mode):
             return FileArg(kind, Path(text), info.st_size, text)
         return BufferArg(kind, read_stream(text, wait), text)
+    if kind is ArgKind.OUT:
+        return BufferArg(kind, bytes(parse_out_size(text)), text)
+    if kind is ArgKind.AT:
+        raise ArgumentValueError(f"--at {text!r} places the next buffer argument; it is not a value itself")
     return BufferArg(kind, BUFFER_PARSERS[kind](text), text)
+
+
+def parse_out_size(text: str) -> int:
+    """``--out N``: N zero bytes for the guest to write into; N fits a wasm32 memory."""
+    try:
+        size = int(text.strip(), 0)
+    except ValueError:
+        raise ArgumentValueError(f"--out {text!r}: not a byte count") from None
+    if not 0 <= size < OUT_LIMIT:
+        raise ArgumentValueError(f"--out {text!r}: out of range 0..{OUT_LIMIT - 1}")
+    return size
+
+
+def place_buffers(arguments: Sequence[Union[TypedArgument, tuple[ArgKind, str]]]) -> list[TypedArgument]:
+    """Apply each ``(ArgKind.AT, ADDR)`` marker to the next buffer argument, in command-line order."""
+    placed: list[TypedArgument] = []
+    pending: Optional[str] = None
+    for item in arguments:
+        if isinstance(item, tuple):
+            if pending is not None:
+                raise ArgumentValueError(f"--at {pending!r} is followed by another --at, not by a buffer")
+            pending = item[1]
+        elif pending is not None and not isinstance(item, ScalarArg):
+            placed.append(replace(item, at=pending))
+            pending = None
+        else:
+            placed.append(item)
+    if pending is not None:
+        raise ArgumentValueError(f"--at {pending!r} must come before a buffer argument (--str, --out, ...)")
+    return placed
 
 
 def parse_int(kind: ArgKind, text: str) -> int:

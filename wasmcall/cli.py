@@ -23,9 +23,9 @@ import typer
 from typer.core import TyperCommand
 
 from wasmcall import __version__
-from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, read_stdin
+from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, place_buffers, read_stdin
 from wasmcall.conventions.detect import Convention
-from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
+from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec, parse_result_kind
 from wasmcall.engines import DEFAULT_ENGINE
 from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
 from wasmcall.errors import (
@@ -38,6 +38,7 @@ from wasmcall.errors import (
     interrupted,
 )
 from wasmcall.limits import check_fuel, parse_size, parse_timeout
+from wasmcall.memory_view import parse_dump
 from wasmcall.request import CallRequest, plain_values
 from wasmcall.session import SessionOptions
 
@@ -124,7 +125,15 @@ def parse_arguments(pairs: list[tuple[ArgKind, str]], wait: Optional[float] = No
     if stdin_uses > 1:
         raise UsageError("--file - (standard input) can be given only once")
     stdin = read_stdin(wait) if stdin_uses else None
-    return [parse_argument(kind, text, stdin, wait) for kind, text in pairs]
+    return place_buffers(
+        [(kind, text) if kind is ArgKind.AT else parse_argument(kind, text, stdin, wait) for kind, text in pairs]
+    )
+
+
+def result_spec(ret: str, length: Optional[int], packed_order: PackedOrder) -> ResultSpec:
+    """``--ret KIND`` (``arg:K`` and ``from:NAME`` included) with its length and packed order."""
+    kind, argument, source = parse_result_kind(ret)
+    return ResultSpec(kind, length, packed_order, argument, source)
 
 
 def parse_ret_len(text: Optional[str]) -> tuple[Optional[int], Optional[int]]:
@@ -231,21 +240,26 @@ def error_boundary(json_output: bool, traceback: bool, reraise: bool = False) ->
 
 
 def report_error(error: WasmcallError, json_output: bool) -> None:
-    """One line on stderr (three more for an --expect diff), or the JSON error envelope.
+    """One line on stderr, then an --expect diff, a trap's backtrace and the guest's last stderr
+    lines; or the JSON error envelope.
 
     stdout is flushed first, so where both go to one pipe (a CI log) the value
     comes before the error. Messages embed module-derived names and guest text,
     so they are escaped (wasmcall.terminal) whatever stderr is.
     """
-    from wasmcall.render import error_envelope, expectation_lines, write_json
+    from wasmcall.debug_output import backtrace_lines, error_document, guest_stderr_lines, write_error_prelude
+    from wasmcall.render import expectation_lines, write_json
     from wasmcall.terminal import escape_line
 
     if json_output:
-        write_json(error_envelope(error), sys.stdout)
+        write_json(error_document(error), sys.stdout)
         return
     with suppress(OSError):  # a closed pipe must not hide the error
         sys.stdout.flush()
+    write_error_prelude(error, sys.stderr)
     lines = [f"wasmcall: error: {escape_line(error.message)}"]
+    lines.extend(backtrace_lines(error))
+    lines.extend(guest_stderr_lines(error))
     if isinstance(error, ExpectationError):
         lines.extend(expectation_lines(error))
     typer.echo("\n".join(lines), err=True)
@@ -305,6 +319,8 @@ class CallInvocation:
     mode: str
     expect: Optional[str]
     expect_hex: Optional[str]
+    repeat: int = 1
+    expect_no_leak: bool = False
 
 
 @app.command(
@@ -330,9 +346,17 @@ def call(
     i64_values: Annotated[Values, argument_option("--i64", "N", "A 64-bit integer, signed or unsigned.")] = None,
     f32_values: Annotated[Values, argument_option("--f32", "X", "A 32-bit float (nan, inf, -0.0 too).")] = None,
     f64_values: Annotated[Values, argument_option("--f64", "X", "A 64-bit float (nan, inf, -0.0 too).")] = None,
-    ret: Annotated[ResultKind, option("--ret", "How the export returns its result.", RESULT_PANEL)] = (
-        ResultKind.AUTO
-    ),
+    out_values: Annotated[Values, argument_option(
+        "--out", "N", "N zero bytes for the guest to write into, passed as (ptr, len) like any buffer.",
+    )] = None,
+    at_values: Annotated[Values, argument_option(
+        "--at", "ADDR", "Put the next buffer at ADDR (a number, or an export giving an address) instead of "
+        "allocating it.",
+    )] = None,
+    ret: Annotated[str, option(
+        "--ret", "How the export returns its result: auto, value, ptr-len, packed, out, area, cstr, ptr, "
+        "arg:K (argument K's buffer) or from:NAME (at the address export NAME gives).", RESULT_PANEL, "KIND",
+    )] = ResultKind.AUTO.value,
     ret_len: Annotated[Text, option(
         "--ret-len", "With --ret ptr: the length N, or @K for argument K's length.", RESULT_PANEL, "N|@K",
         show_default=False,
@@ -350,6 +374,10 @@ def call(
     full: Annotated[bool, option(
         "--full", "On a terminal, show a long result whole instead of its head and tail.", OUTPUT_PANEL,
     )] = False,
+    dumps: Annotated[Values, option(
+        "--dump", "After the call, hexdump LEN bytes at ADDR (a number or an export's name) on stderr.",
+        OUTPUT_PANEL, "ADDR:LEN", show_default=False,
+    )] = None,
     expect: Annotated[Text, option(
         "--expect", "Exit 1 unless the result text (or scalar) equals TEXT.", OUTPUT_PANEL, "TEXT",
         show_default=False,
@@ -358,6 +386,17 @@ def call(
         "--expect-hex", "Exit 1 unless the result bytes equal HEX.", OUTPUT_PANEL, "HEX", show_default=False,
     )] = None,
     traceback: TracebackOpt = False,
+    trace: Annotated[bool, option(
+        "--trace", "Show every step on stderr: allocations, writes, the call, reads, frees, imports.",
+        OUTPUT_PANEL,
+    )] = False,
+    repeat: Annotated[int, option(
+        "--repeat", "Call N times on one instance: time it and report whether the guest leaks.",
+        OUTPUT_PANEL, "N", min=1,
+    )] = 1,
+    expect_no_leak: Annotated[bool, option(
+        "--expect-no-leak", "With --repeat: exit 1 if the guest leaks.", OUTPUT_PANEL,
+    )] = False,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
         "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
@@ -411,6 +450,7 @@ def call(
             "bytes_values": bytes_values, "str_values": str_values, "hex_values": hex_values,
             "b64_values": b64_values, "file_values": file_values, "i32_values": i32_values,
             "i64_values": i64_values, "f32_values": f32_values, "f64_values": f64_values,
+            "out_values": out_values, "at_values": at_values,
         }
         pairs = ordered_arguments(ctx, {k: v for k, v in given.items() if v})
         if values and pairs:
@@ -426,7 +466,7 @@ def call(
             request=CallRequest(
                 export,
                 (*parse_arguments(pairs, limits.timeout), *plain_values(values or ())),
-                result=ResultSpec(ret, length, packed_order),
+                result=result_spec(ret, length, packed_order),
                 result_length_of=length_of,
                 convention=convention.value if convention else None,
                 alloc=alloc,
@@ -435,6 +475,8 @@ def call(
                 keep_result=keep_result,
                 limits=CallLimits(limits.timeout, limits.fuel),
                 assemblyscript_types=as_types,
+                trace=trace,
+                dumps=tuple(parse_dump(text) for text in dumps or ()),
             ),
             options=SessionOptions(
                 engine=engine.value,
@@ -445,7 +487,11 @@ def call(
             mode=output_mode(json_output, raw, full),
             expect=expect,
             expect_hex=expect_hex,
+            repeat=repeat,
+            expect_no_leak=expect_no_leak,
         )
+        if expect_no_leak and repeat < 2:
+            raise UsageError("--expect-no-leak needs --repeat N with N of 2 or more (a leak shows across calls)")
         if ctx.obj == PARSE_ONLY:
             return invocation
         run_invocation(invocation)
@@ -454,8 +500,8 @@ def call(
 
 def run_invocation(invocation: CallInvocation) -> None:
     """Call, show the result, then check the expectations (JSON checks first, to print one document)."""
+    from wasmcall.debug_output import show_call
     from wasmcall.expect import check_expectations
-    from wasmcall.render import show_result
     from wasmcall.session import open_session
 
     def one_call() -> Any:
@@ -466,10 +512,15 @@ def run_invocation(invocation: CallInvocation) -> None:
         ) as session:
             return session.run(invocation.request)
 
+    if invocation.repeat > 1:
+        from wasmcall.repeat_output import run_repeated
+
+        run_repeated(invocation, run_interruptibly)
+        return
     result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)
-    show_result(result, invocation.mode)
+    show_call(result, invocation.mode)
     check_expectations(result, invocation.expect, invocation.expect_hex)
 
 
@@ -633,13 +684,74 @@ def show_checks_report(report: Any, mode: str, junit: Optional[Path]) -> None:
         sys.stdout.write(report.summary() + "\n")
 
 
+# --- repl: one live instance, many calls (wasmcall/repl.py) -------------------------------------------
+
+
+@app.command()
+def repl(
+    module: ModuleArg,
+    engine: EngineOpt = DEFAULT_ENGINE_NAME,
+    timeout: Annotated[Text, option(
+        "--timeout", "Stop each call after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
+        show_default=False,
+    )] = None,
+    fuel: Annotated[Optional[int], option(
+        "--fuel", "Instruction budget of each call (wasmtime only).", GUEST_PANEL, "N", min=1,
+        show_default=False,
+    )] = None,
+    max_memory: Annotated[Text, option(
+        "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
+    )] = None,
+    dirs: Annotated[Values, option(
+        "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
+        "HOST[::GUEST]", show_default=False,
+    )] = None,
+    rw_dirs: Annotated[Values, option(
+        "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
+        show_default=False,
+    )] = None,
+    env: Annotated[Values, option(
+        "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE",
+        show_default=False,
+    )] = None,
+    stub_imports: Annotated[bool, option(
+        "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
+    )] = False,
+    traceback: TracebackOpt = False,
+) -> None:
+    """Keep one instance of MODULE alive and call its exports line by line.
+
+    Each line is a call as after 'wasmcall call MODULE' (add 2 40); lines
+    starting with ':' are commands (:help lists them). Piped input is
+    replayed without a prompt; the exit status is 1 if any line failed.
+    """
+    with error_boundary(False, traceback):
+        from wasmcall.modules import read_module
+        from wasmcall.repl import run_repl
+
+        options = SessionOptions(
+            engine=engine.value,
+            limits=Limits(
+                timeout=parse_timeout(timeout) if timeout is not None else None,
+                fuel=fuel,
+                max_memory=parse_size(max_memory) if max_memory is not None else None,
+            ),
+            wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
+            stub_imports=stub_imports,
+        )
+        raise typer.Exit(run_repl(module, read_module(module), options))
+
+
+# --- end of repl ------------------------------------------------------------------------------------
+
+
 def command_path(ctx: Any, argv: list[str]) -> str:
     """``wasmcall call`` for an error in the call command, even when click gives no context."""
     path = getattr(ctx, "command_path", None)
     if path and path != "wasmcall":
         return str(path)
     command = next((arg for arg in argv if not arg.startswith("-")), None)
-    return f"wasmcall {command}" if command in ("call", "inspect", "check") else "wasmcall"
+    return f"wasmcall {command}" if command in ("call", "inspect", "check", "repl") else "wasmcall"
 
 
 def report_internal_error(error: Exception, argv: list[str], json_output: bool) -> int:

@@ -7,6 +7,7 @@ turns one into a message line and an exit code (see docs/exit-codes.md).
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -90,12 +91,16 @@ class GuestError(WasmcallError):
     """The guest failed while wasmcall ran it.
 
     ``guest_stderr`` holds the last lines a WASI guest wrote to stderr before
-    failing, which usually say why.
+    failing, which usually say why; ``frames`` the wasm backtrace of a trap.
     """
 
     exit_code = ExitCode.GUEST_FAILED
     kind = "guest"
     guest_stderr: tuple[str, ...] = ()
+    frames: tuple[Any, ...] = ()
+    """The wasm backtrace when the engine gave one (``engines.traps.Frame``, innermost first, capped)."""
+    frame_count: int = 0
+    """How many frames the backtrace had in all, counting those beyond the cap."""
 
 
 class TrapError(GuestError):
@@ -175,6 +180,8 @@ class ExpectationError(WasmcallError):
 
     exit_code = ExitCode.EXPECTATION_FAILED
     kind = "expect"
+    windowed = True
+    """Whether a diff window with a caret helps; False for verdicts such as a leak check's."""
 
     def __init__(self, message: str, expected: str, actual: str) -> None:
         super().__init__(message)

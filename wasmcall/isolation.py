@@ -40,7 +40,7 @@ from typing import Any, Optional, Union
 
 import wasmcall
 from wasmcall import errors
-from wasmcall.engines.base import ExportInfo, Limits
+from wasmcall.engines.base import ExportInfo, GlobalValue, Limits
 from wasmcall.engines.traps import limit_message
 from wasmcall.errors import (
     GuestError,
@@ -89,6 +89,10 @@ class ChildSession(Session):
     def read(self, ptr: int, length: int) -> bytes:
         data: bytes = self.ask(("read", ptr, length), None)
         return data
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        found: tuple[GlobalValue, ...] = self.ask(("globals",), None)
+        return found
 
     def reset(self) -> None:
         self.ask(("reset",), self.options.limits.timeout)
@@ -251,6 +255,8 @@ def answer(session: Optional[LocalSession], message: tuple[Any, ...]) -> Any:
         return session.memory_size()
     if verb == "read":
         return session.read(arguments[0], arguments[1])
+    if verb == "globals":
+        return session.globals()
     if verb == "reset":
         return session.reset()
     raise InternalError(f"the engine child got an unknown request {verb!r}")

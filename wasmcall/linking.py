@@ -25,7 +25,7 @@ from wasmcall.engines.base import (
     WasiSettings,
 )
 from wasmcall.engines.traps import count_list
-from wasmcall.errors import GuestAbortError, LoadError, TrapError
+from wasmcall.errors import GuestAbortError, LoadError, TrapError, WasmcallError
 
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 BINDGEN_MODULES = ("wbg", "__wbindgen_placeholder__")
@@ -80,7 +80,7 @@ def provide(item: ImportInfo, stub_imports: bool) -> Optional[HostFunction]:
     if item.module == "env" and item.name == "abort" and signature == AS_ABORT:
         return HostFunction(item.module, item.name, signature, assemblyscript_abort)
     if item.module == "env" and item.name == "trace":
-        return HostFunction(item.module, item.name, signature, ignore_call)
+        return HostFunction(item.module, item.name, signature, ignore_call, describe=assemblyscript_trace)
     if item.module == "env" and item.name == "seed" and signature == AS_SEED:
         return HostFunction(item.module, item.name, signature, random_seed)
     if is_bindgen_glue(item) and item.name == "__wbindgen_throw":
@@ -114,8 +114,18 @@ def bindgen_throw(instance: Instance, ptr: Value, length: Value) -> Sequence[Val
 
 
 def ignore_call(instance: Instance, *args: Value) -> Sequence[Value]:
-    """``env.trace`` is a debugging aid; its output is not part of any result."""
+    """``env.trace`` is a debugging aid; its output is not part of any result (``--trace`` shows it)."""
     return ()
+
+
+def assemblyscript_trace(instance: Instance, message: Value, count: Value = 0, *numbers: Value) -> str:
+    """``trace(message, n, a0..a4)``: the message and its first ``n`` numbers, as AssemblyScript prints them."""
+    try:
+        text = read_as_string(instance, int(message) & 0xFFFFFFFF)
+    except WasmcallError:
+        text = f"<no readable string at {int(message) & 0xFFFFFFFF:#x}>"
+    shown = [repr(number) for number in numbers[: max(0, int(count))]]
+    return " ".join([text, *shown])
 
 
 def random_seed(instance: Instance) -> Sequence[Value]:

@@ -6,9 +6,12 @@ import codecs
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature, Value
+
+if TYPE_CHECKING:
+    from wasmcall.trace import TraceStep
 
 TEXT_CHECK_CHUNK = 1 << 18
 # C0 controls but tab, newline and carriage return, and DEL: one byte each in UTF-8.
@@ -64,6 +67,15 @@ class ResultBytes:
 
 
 @dataclass(frozen=True)
+class MemoryDump:
+    """Guest memory copied right after a call (``--dump ADDR:LEN``); ``address`` is ADDR as given."""
+
+    address: str
+    ptr: int
+    data: bytes
+
+
+@dataclass(frozen=True)
 class CallResult:
     """The outcome of one successful call."""
 
@@ -81,6 +93,10 @@ class CallResult:
     """What could not be done as asked, though the call succeeded (a result the guest would not free)."""
     hints: tuple[str, ...] = ()
     """What plain-number results look like (text in memory), naming the flag that would show it."""
+    trace: tuple[TraceStep, ...] = ()
+    """Every step of the call when it was traced (``CallRequest.trace``), else empty."""
+    dumps: tuple[MemoryDump, ...] = ()
+    """The memory asked for with ``CallRequest.dumps``, in order."""
 
 
 @dataclass(frozen=True)

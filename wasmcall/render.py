@@ -122,6 +122,11 @@ def streamed_actual(error: ResultExpectationError) -> Union[str, StreamedString]
 
 def expectation_lines(error: ExpectationError) -> list[str]:
     """Under the error line: a window of both values around the first difference, and a caret."""
+    if not error.windowed:
+        return [
+            f"  expected: {escape_line(repr(error.expected))}",
+            f"  actual:   {escape_line(repr(error.actual))}",
+        ]
     if isinstance(error, ResultExpectationError):
         difference = error.difference
     else:

@@ -26,7 +26,10 @@ class CallRequest:
     ``arguments`` are typed (``--str``, ``--i32`` ...) or all plain values
     typed later by the export's signature (the CLI's positional VALUES), never
     both. ``result_length_of`` is ``--ret-len @K``. ``limits`` None means the
-    session's own timeout and fuel.
+    session's own timeout and fuel. ``trace`` records every step of the call
+    (allocations, writes, the call, reads, frees, host imports) in the result.
+    ``dumps`` are ``(ADDR, LEN)`` pairs of memory to copy right after the call
+    (ADDR a number or an export's name, as ``--dump`` takes it).
     """
 
     export: str
@@ -41,6 +44,8 @@ class CallRequest:
     limits: Optional[CallLimits] = None
     assemblyscript_types: Optional[str] = None
     """AssemblyScript param classes, ``Float64Array, f64 -> Float64Array``, when no bindings say."""
+    trace: bool = False
+    dumps: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         plain = sum(isinstance(a, PlainValue) for a in self.arguments)

@@ -22,7 +22,7 @@ from wasmcall.arguments import Argument
 from wasmcall.conventions.calling import execute, plan_call
 from wasmcall.conventions.facts import ModuleFacts, module_facts
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
-from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Limits, WasiSettings
+from wasmcall.engines.base import CompiledModule, ExportInfo, GlobalValue, Instance, Limits, WasiSettings
 from wasmcall.errors import GuestError, SessionClosedError
 from wasmcall.linking import ImportOptions, build_linking
 from wasmcall.modules import display_path, read_module
@@ -69,6 +69,10 @@ class Session(ABC):
     @abstractmethod
     def read(self, ptr: int, length: int) -> bytes:
         """Bytes of guest memory, bounds-checked (OutOfBoundsError outside it)."""
+
+    @abstractmethod
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """The exported globals' current values."""
 
     @abstractmethod
     def reset(self) -> None:
@@ -149,6 +153,8 @@ class LocalSession(Session):
             stderr=stderr,
             warnings=execution.warnings,
             hints=execution.hints,
+            trace=execution.trace,
+            dumps=execution.dumps,
         )
 
     def new_output(self) -> tuple[Optional[bytes], Optional[bytes]]:
@@ -171,6 +177,9 @@ class LocalSession(Session):
 
     def read(self, ptr: int, length: int) -> bytes:
         return self.live().read(ptr, length, "read")
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        return self.live().globals()
 
     def reset(self) -> None:
         self.live().close()

@@ -25,7 +25,7 @@ from wasmcall.components.arguments import fit_arguments
 from wasmcall.components.host import from_host, to_host
 from wasmcall.components.records import ComponentCallResult, ComponentFunction, ComponentReport
 from wasmcall.components.world import INTERFACE_SEPARATOR, exported_functions, read_world
-from wasmcall.engines.base import ExportInfo, Limits, WasiSettings
+from wasmcall.engines.base import ExportInfo, GlobalValue, Limits, WasiSettings
 from wasmcall.engines.traps import describe_trap, first_line, limit_message
 from wasmcall.errors import (
     CallInterruptedError,
@@ -277,6 +277,10 @@ class ComponentSession(Session):
 
     def read(self, ptr: int, length: int) -> bytes:
         raise UsageError("a component has no single linear memory to look at; its values are typed by WIT")
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """A component exports no core globals."""
+        return ()
 
     def reset(self) -> None:
         """Drop the instance; the next call instantiates the component afresh."""

@@ -19,7 +19,7 @@ when the module has array classes it might have wanted instead.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -68,9 +68,18 @@ class ManagedObjects:
     """The objects made for one call, held until ``release``; ``warnings`` says what was guessed."""
 
     runtime: Runtime
-    rtti: Optional[RuntimeTypes] = None
+    load_rtti: Callable[[], Optional[RuntimeTypes]] = lambda: None
+    """Reads the run-time type table; called only when a class id or a result's class is needed."""
     held: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    _rtti: Optional[RuntimeTypes] = None
+    _rtti_loaded: bool = False
+
+    @property
+    def rtti(self) -> Optional[RuntimeTypes]:
+        if not self._rtti_loaded:
+            self._rtti, self._rtti_loaded = self.load_rtti(), True
+        return self._rtti
 
     def write(
         self, instance: Instance, arguments: Sequence[TypedArgument], types: Optional[ExportTypes], export: str
@@ -168,38 +177,42 @@ def object_header(instance: Instance, ptr: int, runtime: Runtime = CURRENT) -> O
     """``(class_id, byte_size)`` if ``ptr`` looks like a managed object, else None.
 
     An i32 result may be a number or an object pointer; the signature cannot
-    tell. Objects are 16-byte aligned, sit after their header inside memory,
-    have a size that fits in memory, and lie in an allocator block (its
-    ``mmInfo`` size, flags masked off) big enough to hold them: zeroed memory
-    at a small number's address is not an object.
+    tell. Objects are 16-byte aligned, sit after their header inside memory
+    and have a size that fits in memory. Zeroed memory at a small number's
+    address reads as class 0, size 0 (a real class before 0.18: ArrayBuffer),
+    so such a header must also lie in an allocator block (its ``mmInfo``
+    size, flags masked off, is not zero).
     """
     size = instance.memory_size()
     if ptr % OBJECT_ALIGN or ptr < runtime.header_size or ptr > size:
         return None
-    block = instance.read(ptr - runtime.header_size, runtime.header_size, "object header")
-    (mm_info,) = struct.unpack_from("<I", block)
-    class_id, length = struct.unpack_from("<II", block, runtime.header_size - 8)
-    if ptr + length > size or mm_info & ~3 < length or not mm_info & ~3:
+    class_id, length = struct.unpack("<II", instance.read(ptr - 8, 8, "object header"))
+    if ptr + length > size:
         return None
+    if class_id == 0 or length == 0:
+        (mm_info,) = struct.unpack("<I", instance.read(ptr - runtime.header_size, 4, "block info"))
+        if not mm_info & ~3:
+            return None
     return class_id, length
 
 
 def result_class(
-    runtime: Runtime, rtti: Optional[RuntimeTypes], class_id: int, length: int
+    runtime: Runtime, rtti: Callable[[], Optional[RuntimeTypes]], class_id: int, length: int
 ) -> Optional[ClassRef]:
     """What a class id found in a result's header is, when it is something with bytes to show."""
     if class_id == runtime.string_id:
         return ClassRef("string", Layout.STRING, 1) if length % 2 == 0 else None
     if class_id == runtime.buffer_id:
         return ClassRef("ArrayBuffer", Layout.BUFFER)
-    return rtti.layout_of(class_id) if rtti is not None else None
+    table = rtti()
+    return table.layout_of(class_id) if table is not None else None
 
 
 def read_object(
     instance: Instance,
     values: Sequence[Value],
     runtime: Runtime,
-    rtti: Optional[RuntimeTypes],
+    rtti: Callable[[], Optional[RuntimeTypes]],
     declared: Optional[ExportTypes],
 ) -> Optional[ResultBytes]:
     """A string (as UTF-8), ArrayBuffer or array result's bytes; None when the result is a plain number.
@@ -216,7 +229,7 @@ def read_object(
     header = object_header(instance, ptr, runtime)
     if header is None:
         return None
-    found = result_class(runtime, rtti, *header)
+    found = result_class(runtime, rtti, *header) or (declared.result if declared is not None else None)
     if found is None:
         return None
     return ResultBytes(*object_bytes(instance, ptr, header[1], found))

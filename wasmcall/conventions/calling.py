@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
@@ -23,6 +23,14 @@ from wasmcall.conventions.asbindings import ExportTypes
 from wasmcall.conventions.detect import BINDGEN_PREFIX, Convention, Detection, detect_convention
 from wasmcall.conventions.facts import ModuleFacts
 from wasmcall.conventions.hints import result_hints
+from wasmcall.conventions.host_memory import (
+    HostMemory,
+    locate_host_result,
+    plan_host_memory,
+    resolve_placements,
+    take_dumps,
+    write_placed_only,
+)
 from wasmcall.conventions.marshal import (
     BufferStyle,
     Written,
@@ -32,12 +40,13 @@ from wasmcall.conventions.marshal import (
     write_arguments,
 )
 from wasmcall.conventions.ownership import free_or_warn, require_runtime_exports, result_types
-from wasmcall.conventions.results import ResultKind, ResultSpec, locate_result, resolve_kind
+from wasmcall.conventions.results import Location, ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value
 from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
-from wasmcall.records import ResultBytes
+from wasmcall.records import MemoryDump, ResultBytes
 from wasmcall.request import CallRequest
+from wasmcall.trace import TraceStep, tracing
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -62,6 +71,8 @@ class Plan:
     post_return: Optional[str]
     free_inputs: bool
     keep_result: bool
+    trace: bool = False
+    memory: HostMemory = field(default_factory=HostMemory)
     facts: ModuleFacts = NO_FACTS
     types: Optional[ExportTypes] = None
     """AssemblyScript: the classes of the params and result, when the bindings or the user say."""
@@ -69,12 +80,14 @@ class Plan:
 
 @dataclass(frozen=True)
 class Execution:
-    """What one executed plan produced: raw values, result bytes and the export's own time;
+    """What one executed plan produced: raw values, result bytes, the export's own time, traced steps;
     ``warnings`` about what could not be done as asked, ``hints`` about what the values look like."""
 
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
+    trace: tuple[TraceStep, ...] = ()
+    dumps: tuple[MemoryDump, ...] = ()
     warnings: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
 
@@ -109,11 +122,27 @@ def plan_call(compiled: CompiledModule, request: CallRequest, facts: ModuleFacts
         raise UsageError(f"--ret {kind.value} does not apply to AssemblyScript objects; leave --ret at auto")
     spec = resolve_length(spec, kind, arguments, request.result_length_of)
     reserved = 1 if kind is ResultKind.OUT else 0
-    style = plan_buffers(request.export, signature, arguments, reserved, managed)
+    memory = plan_host_memory(
+        compiled, arguments, spec, request.dumps, fits(request.export, signature, arguments, reserved, managed),
+        managed,
+    )
+    style = plan_buffers(request.export, signature, memory.filling(arguments), reserved, managed)
     return Plan(
         request.export, signature, arguments, detection, allocator, kind, spec, style,
-        post_return if has_post_return else None, request.free_inputs, request.keep_result, facts, types,
+        post_return if has_post_return else None, request.free_inputs, request.keep_result, request.trace,
+        memory, facts, types,
     )
+
+
+def fits(
+    name: str, signature: Signature, arguments: Sequence[TypedArgument], reserved: int, managed: bool
+) -> bool:
+    """Whether every argument, placed ones included, fills params (else placed ones are only written)."""
+    try:
+        plan_buffers(name, signature, arguments, reserved, managed)
+    except SignatureMismatchError:
+        return False
+    return True
 
 
 def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedArgument, ...]:
@@ -125,44 +154,94 @@ def typed_arguments(request: CallRequest, signature: Signature) -> tuple[TypedAr
 
 
 def execute(instance: Instance, plan: Plan) -> Execution:
+    """Run the plan; a traced plan records every step it takes on the instance."""
+    if not plan.trace:
+        return execute_steps(instance, plan)
+    with tracing(instance, trace_roles(plan)) as traced:
+        execution = execute_steps(traced, plan)
+        return replace(execution, trace=tuple(traced.log.steps))
+
+
+def trace_roles(plan: Plan) -> dict[str, str]:
+    """What each export wasmcall may call stands for in this call, to name the trace's steps."""
+    roles = {BINDGEN_STACK: "stack", "__new": "alloc", "__pin": "pin", "__unpin": "unpin",
+             "__alloc": "alloc", "__retain": "pin", "__release": "unpin"}
+    if plan.allocator is not None:
+        roles[plan.allocator.alloc_name] = "alloc"
+        if plan.allocator.free_name is not None:
+            roles[plan.allocator.free_name] = "free"
+    if plan.post_return is not None:
+        roles[plan.post_return] = "post-return"
+    roles[plan.export] = "call"
+    return roles
+
+
+def execute_steps(instance: Instance, plan: Plan) -> Execution:
     """Write the arguments, call the export, read the result and free what the host owns."""
     if plan.style is BufferStyle.MANAGED:
         return execute_managed(instance, plan)
     scratch = OutPointer(instance, plan.allocator) if plan.kind is ResultKind.OUT else None
-    order = plan.result.packed_order
-    params, written = write_arguments(instance, plan.allocator, plan.arguments, plan.style, order)
+    params, written, buffers = write_all(instance, plan)
     if scratch is not None:
         params.insert(0, to_i32(scratch.ptr))
     values, elapsed_ms = timed_call(instance, plan.export, params)
-    location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
+    host_words = plan.kind in (ResultKind.ARG, ResultKind.FROM)  # the host's buffer, or the guest's static
+    if host_words:
+        location: Optional[Location] = locate_host_result(
+            instance, plan.result, plan.memory, plan.signature, values, buffers
+        )
+    else:
+        location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
     data = None
     warnings: tuple[str, ...] = ()
     if location is not None:
         data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
-        if not plan.keep_result:
-            warnings = free_or_warn(lambda: free_result(instance, plan, location.ptr, location.allocated, values),
-                                    plan.facts.producers)
+    dumps = take_dumps(instance, plan.memory)
+    if location is not None and not host_words and not plan.keep_result:
+        found = location
+        warnings = free_or_warn(lambda: free_result(instance, plan, found.ptr, found.allocated, values),
+                                plan.facts.producers)
     if scratch is not None:
         scratch.release()
     if plan.free_inputs:
         release_inputs(instance, plan.allocator, written)
     hints = result_hints(instance, plan, values) if plan.result.kind is ResultKind.AUTO and data is None else ()
-    return Execution(values, data, elapsed_ms, warnings, hints)
+    return Execution(values, data, elapsed_ms, dumps=dumps, warnings=warnings, hints=hints)
+
+
+def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written], dict[int, Written]]:
+    """Write every buffer: placed ones that fill no params first, then the rest in order.
+
+    Returns the params, the buffers that fill params, and every buffer by argument index.
+    """
+    placed = resolve_placements(instance, plan.memory)
+    buffers = write_placed_only(instance, plan.memory, plan.arguments, placed)
+    filling = [i for i in range(len(plan.arguments)) if i not in buffers]
+    params, written = write_arguments(
+        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling],
+        plan.result.packed_order,
+    )
+    buffer_indexes = [i for i in filling if not isinstance(plan.arguments[i], ScalarArg)]
+    buffers.update(zip(buffer_indexes, written, strict=True))
+    return params, written, buffers
 
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
     """AssemblyScript: pinned managed objects in, a string or ArrayBuffer (or a number) out."""
     runtime = assemblyscript.runtime_named(plan.detection.alloc_name)
-    objects = assemblyscript.ManagedObjects(runtime, assemblyscript.runtime_types(instance, plan.facts, runtime))
+    objects = assemblyscript.ManagedObjects(
+        runtime, lambda: assemblyscript.runtime_types(instance, plan.facts, runtime)
+    )
     params = objects.write(instance, plan.arguments, plan.types, plan.export)
     values, elapsed_ms = timed_call(instance, plan.export, params)
     data = None
     if plan.result.kind is not ResultKind.VALUE:
-        data = assemblyscript.read_object(instance, values, runtime, objects.rtti, plan.types)
+        data = assemblyscript.read_object(instance, values, runtime, lambda: objects.rtti, plan.types)
+    dumps = take_dumps(instance, plan.memory)
     objects.release(instance)
     if data is not None and runtime.results_are_held and not plan.keep_result:
         assemblyscript.let_go(instance, runtime, values[0])
-    return Execution(values, data, elapsed_ms, tuple(objects.warnings))
+    return Execution(values, data, elapsed_ms, dumps=dumps, warnings=tuple(objects.warnings))
 
 
 def timed_call(instance: Instance, export: str, params: list[Value]) -> tuple[tuple[Value, ...], float]:
@@ -208,7 +287,8 @@ def release_inputs(instance: Instance, allocator: Optional[Allocator], written: 
     if allocator is None:
         return
     for buffer in written:
-        allocator.free(instance, buffer.ptr, buffer.allocated)
+        if not buffer.placed:  # --at memory was never the allocator's to give back
+            allocator.free(instance, buffer.ptr, buffer.allocated)
 
 
 def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
@@ -227,9 +307,11 @@ def resolve_length(
     spec: ResultSpec, kind: ResultKind, arguments: Sequence[TypedArgument], length_of: Optional[int]
 ) -> ResultSpec:
     """Fix ``--ret ptr``'s length: given, the length of argument K, or of the only buffer."""
-    if kind is not ResultKind.PTR:
+    if kind is ResultKind.FROM and length_of is None:
+        return spec  # --ret-len N, or else the call's integer result
+    if kind not in (ResultKind.PTR, ResultKind.FROM):
         if spec.length is not None or length_of is not None:
-            raise UsageError(f"--ret-len applies only to --ret ptr, not --ret {kind.value}")
+            raise UsageError(f"--ret-len applies only to --ret ptr and --ret from:NAME, not --ret {kind.value}")
         return spec
     if spec.length is not None:
         return spec
@@ -240,7 +322,9 @@ def resolve_length(
         target = arguments[length_of]
         if isinstance(target, ScalarArg):
             raise UsageError(f"--ret-len @{length_of}: argument {length_of} is a number, not a buffer")
-        return ResultSpec(spec.kind, target.size, spec.packed_order)
+        return replace(spec, length=target.size)
+    if kind is ResultKind.FROM:
+        return spec
     buffers = [a for a in arguments if not isinstance(a, ScalarArg)]
     if len(buffers) != 1:
         raise SignatureMismatchError(

@@ -18,7 +18,7 @@ from wasmcall.conventions.allocators import Allocator, to_i32
 from wasmcall.conventions.detect import searched_names
 from wasmcall.conventions.results import PackedOrder
 from wasmcall.engines.base import Instance, Signature, Value
-from wasmcall.errors import ArgumentValueError, ConventionError, SignatureMismatchError
+from wasmcall.errors import ArgumentValueError, ConventionError, OutOfBoundsError, SignatureMismatchError
 
 
 class BufferStyle(str, Enum):
@@ -33,11 +33,16 @@ class BufferStyle(str, Enum):
 
 @dataclass(frozen=True)
 class Written:
-    """A buffer placed in guest memory: where, its byte length and what was allocated."""
+    """A buffer placed in guest memory: where, its byte length and what was allocated.
+
+    ``placed`` buffers were put at an address given by hand (``--at``): the
+    allocator never gave them out, so nothing ever frees them.
+    """
 
     ptr: int
     length: int
     allocated: int
+    placed: bool = False
 
 
 def describe_arguments(arguments: Sequence[TypedArgument]) -> str:
@@ -133,27 +138,36 @@ def write_arguments(
     allocator: Optional[Allocator],
     arguments: Sequence[TypedArgument],
     style: BufferStyle,
+    placed: Sequence[Optional[int]] = (),
     order: PackedOrder = PackedOrder.PTR_HIGH,
 ) -> tuple[list[Value], list[Written]]:
-    """Allocate and fill each buffer; return the call's params and what was written."""
+    """Allocate (or use the ``placed`` address, per argument) and fill each buffer.
+
+    Returns the call's params and what was written.
+    """
     params: list[Value] = []
     written: list[Written] = []
-    for argument in arguments:
+    for index, argument in enumerate(arguments):
         if isinstance(argument, ScalarArg):
             params.append(argument.value)
             continue
-        if allocator is None:
+        at = placed[index] if index < len(placed) else None
+        if allocator is None and at is None:
             raise ConventionError(
                 f"--{argument.kind.value} needs guest memory, but the module exports no "
-                f"allocator (looked for {searched_names()}); name one with --alloc"
+                f"allocator (looked for {searched_names()}); name one with --alloc, or place it with --at"
             )
         terminator = 1 if style is BufferStyle.CSTR else 0
         allocated = argument.size + terminator
-        ptr = allocator.allocate(instance, allocated)
+        if at is None:
+            assert allocator is not None
+            ptr = allocator.allocate(instance, allocated)
+        else:
+            ptr = place_buffer(instance, at, allocated, argument)
         fill_buffer(instance, ptr, argument)
         if terminator:
             instance.write(ptr + argument.size, b"\0")
-        written.append(Written(ptr, argument.size, allocated))
+        written.append(Written(ptr, argument.size, allocated, placed=at is not None))
         if style is BufferStyle.PACKED:
             params.append(packed(ptr, argument.size, order))
             continue
@@ -168,6 +182,16 @@ def packed(ptr: int, length: int, order: PackedOrder) -> int:
     high, low = (ptr, length) if order is PackedOrder.PTR_HIGH else (length, ptr)
     value = (high << 32) | low
     return value - 2**64 if value >= 2**63 else value
+
+
+def place_buffer(instance: Instance, ptr: int, size: int, argument: BufferArg | FileArg) -> int:
+    """The address ``--at`` gave, once it is known to hold the whole buffer."""
+    if ptr + size > instance.memory_size():
+        raise OutOfBoundsError(
+            f"--at {argument.at}: {size} bytes at {ptr:#x} do not fit in guest memory "
+            f"({instance.memory_size()} bytes)"
+        )
+    return ptr
 
 
 def fill_buffer(instance: Instance, ptr: int, argument: BufferArg | FileArg) -> None:

@@ -50,7 +50,8 @@ def looks_like_assemblyscript(compiled: CompiledModule) -> bool:
 
 def require_runtime_exports(compiled: CompiledModule, arguments: Sequence[TypedArgument]) -> None:
     """An AssemblyScript build without its runtime exports cannot take buffers: say how to rebuild it."""
-    if all(isinstance(a, ScalarArg) for a in arguments) or not looks_like_assemblyscript(compiled):
+    needing_memory = [a for a in arguments if not isinstance(a, ScalarArg) and a.at is None]
+    if not needing_memory or not looks_like_assemblyscript(compiled):
         return
     raise ConventionError(
         "the module looks like AssemblyScript built without its runtime exports (it imports env.abort "

@@ -15,7 +15,7 @@ from typing import Optional
 
 from wasmcall.conventions.allocators import unsigned32
 from wasmcall.engines.base import Instance, Signature, Value
-from wasmcall.errors import OutOfBoundsError, SignatureMismatchError
+from wasmcall.errors import OutOfBoundsError, SignatureMismatchError, UsageError
 
 CSTR_CHUNK = 64 * 1024
 
@@ -31,6 +31,8 @@ class ResultKind(str, Enum):
     AREA = "area"
     CSTR = "cstr"
     PTR = "ptr"
+    ARG = "arg"
+    FROM = "from"
 
 
 class PackedOrder(str, Enum):
@@ -42,11 +44,37 @@ class PackedOrder(str, Enum):
 
 @dataclass(frozen=True)
 class ResultSpec:
-    """The user's description of the result; ``length`` is for ``--ret ptr``."""
+    """The user's description of the result; ``length`` is for ``--ret ptr`` (and ``from``).
+
+    ``argument`` is K of ``--ret arg:K`` (read argument K's buffer back);
+    ``source`` is NAME of ``--ret from:NAME`` (the export or global giving the pointer).
+    """
 
     kind: ResultKind = ResultKind.AUTO
     length: Optional[int] = None
     packed_order: PackedOrder = PackedOrder.PTR_HIGH
+    argument: Optional[int] = None
+    source: Optional[str] = None
+
+
+KIND_SPELLINGS = (*(kind.value for kind in ResultKind if kind not in (ResultKind.ARG, ResultKind.FROM)),
+                  "arg:K", "from:NAME")
+
+
+def parse_result_kind(text: str) -> tuple[ResultKind, Optional[int], Optional[str]]:
+    """``--ret``: a kind, ``arg:K`` (argument K, counting from 0) or ``from:NAME``."""
+    name, colon, detail = text.partition(":")
+    if colon and name == ResultKind.ARG.value and detail.isdigit():
+        return ResultKind.ARG, int(detail), None
+    if colon and name == ResultKind.FROM.value and detail:
+        return ResultKind.FROM, None, detail
+    if not colon and text not in (ResultKind.ARG.value, ResultKind.FROM.value):
+        try:
+            return ResultKind(text), None, None
+        except ValueError:
+            pass
+    choices = ", ".join(f"'{spelling}'" for spelling in KIND_SPELLINGS)
+    raise UsageError(f"Invalid value for '--ret': {text!r} is not one of {choices}.")
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,7 @@ REQUIRED_RESULTS = {
     ResultKind.CSTR: ("i32",),
     ResultKind.PTR: ("i32",),
 }
+INTEGER_RESULTS = (("i32",), ("i64",))
 
 
 def resolve_kind(spec: ResultSpec, signature: Signature, has_post_return: bool) -> ResultKind:
@@ -76,6 +105,16 @@ def resolve_kind(spec: ResultSpec, signature: Signature, has_post_return: bool) 
         if has_post_return and signature.results == ("i32",):
             return ResultKind.AREA
         return ResultKind.VALUE
+    if spec.kind is ResultKind.ARG and signature.results not in ((), *INTEGER_RESULTS):
+        raise SignatureMismatchError(
+            f"--ret arg:{spec.argument} needs an export returning nothing or the byte count it wrote, "
+            f"but it is {signature}"
+        )
+    if spec.kind is ResultKind.FROM and signature.results not in INTEGER_RESULTS and spec.length is None:
+        raise SignatureMismatchError(
+            f"--ret from:{spec.source} takes the result's length from the export's one integer result, "
+            f"but it is {signature}; give the length with --ret-len N"
+        )
     required = REQUIRED_RESULTS.get(spec.kind)
     if required is not None and signature.results != required:
         shape = f"({', '.join(required)})" if required else "no results"

@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.errors import OutOfBoundsError, UsageError
+
+if TYPE_CHECKING:
+    from wasmcall.trace import Recorder
 
 Value = Union[int, float]
 WASM_PAGE = 65536
@@ -105,12 +108,15 @@ class HostFunction:
 
     The callback receives the running instance first (so it can read guest
     memory, e.g. to decode an abort message) and then the wasm arguments.
+    ``describe``, called the same way, says in words what a traced call did
+    (the message of AssemblyScript's ``env.trace``).
     """
 
     module: str
     name: str
     signature: Signature
     callback: HostCallback
+    describe: Optional[Callable[..., str]] = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,16 @@ class GuestOutput:
     stderr: bytes
 
 
+@dataclass(frozen=True)
+class GlobalValue:
+    """An exported global's current value; ``valtype`` is spelled as in WAT (``i32``, ``f64``, ...)."""
+
+    name: str
+    valtype: str
+    mutable: bool
+    value: object
+
+
 def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
     """Raise OutOfBoundsError unless ``[ptr, ptr + length)`` lies inside memory.
 
@@ -161,7 +177,13 @@ def check_range(ptr: int, length: int, memory_size: int, what: str) -> None:
 
 
 class Instance(ABC):
-    """A live module instance: call exports and reach its exported memory."""
+    """A live module instance: call exports and reach its exported memory.
+
+    ``recorder`` is set while a traced call runs, so host imports the guest
+    calls are recorded too (wasmcall.trace).
+    """
+
+    recorder: Optional[Recorder] = None
 
     @abstractmethod
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
@@ -194,7 +216,15 @@ class Instance(ABC):
         """Adapt a HostFunction to the engines' calling convention: None, one value, or a tuple."""
 
         def callback(*args: Value) -> object:
-            results = function.callback(self, *args)
+            try:
+                results = function.callback(self, *args)
+            except BaseException as error:
+                if self.recorder is not None:
+                    self.recorder.host(function, args, (), None, error)
+                raise
+            if self.recorder is not None:
+                text = function.describe(self, *args) if function.describe else None
+                self.recorder.host(function, args, results, text)
             if not results:
                 return None
             return results[0] if len(results) == 1 else tuple(results)
@@ -219,6 +249,10 @@ class Instance(ABC):
     def output(self) -> Optional[GuestOutput]:
         """What a WASI guest wrote since the last time this was asked; None when the guest has no WASI."""
         return None
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        """The exported globals and their values now (for debugging: the REPL, ``--at GLOBAL``)."""
+        return ()
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Release what the run holds beyond the instance itself (timers, files)."""

@@ -8,7 +8,8 @@ to give the user one readable line.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Optional
 
 from wasmcall.engines.base import Limits
@@ -17,6 +18,11 @@ MESSAGE_LIMIT = 300
 LIST_LIMIT = 20
 CAUSE_NUMBER = re.compile(r"^\s*\d+:\s*")
 INVALID_EXIT = "invalid exit status"
+FRAMES_KEPT = 50
+RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
+WASMTIME_FRAME = re.compile(r"^\s*(\d+):\s+(?:(0x[0-9a-f]+) - )?(?:[^!\n]*!)?(.+)$", re.MULTILINE)
+OFFSET_LIMIT = 2**32
+WASMER_FRAME = re.compile(r"^\s*at (.+?) \(<module>\[(\d+)\]:(0x[0-9a-f]+)\)$", re.MULTILINE)
 # The engines word a few traps differently; say them one way.
 SAME_TRAP = {
     "unreachable": "unreachable instruction executed",
@@ -87,3 +93,73 @@ def format_size(size: int) -> str:
         if size >= scale and size % scale == 0:
             return f"{size // scale} {unit}"
     return f"{size} bytes"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One wasm frame of a trap's backtrace, innermost first.
+
+    ``function`` is the demangled name (Rust hashes dropped) or ``func[N]``
+    when the module has no name for it; ``offset`` is the module byte offset
+    of the instruction, as ``wasm-objdump -d`` and ``wasm-tools`` print it.
+    """
+
+    function: str
+    func_index: Optional[int] = None
+    offset: Optional[int] = None
+
+    def describe(self) -> str:
+        index = f"func[{self.func_index}]" if self.func_index is not None else ""
+        named = "" if self.function == index else self.function
+        where = f" @ {self.offset:#x}" if self.offset is not None else ""
+        return " ".join(part for part in (named, index) if part) + where
+
+
+def display_name(name: Optional[str], func_index: Optional[int]) -> str:
+    """A readable function name: demangled by the engine, without Rust's hash suffix."""
+    if not name or name == "<unnamed>" or name.startswith("<wasm function"):
+        return f"func[{func_index}]" if func_index is not None else "?"
+    return RUST_HASH.sub("", name)
+
+
+def wasmtime_frames(message: str, raw: Sequence[tuple[int, Optional[int]]]) -> tuple[tuple[Frame, ...], int]:
+    """Frames from wasmtime: function indexes from ``Trap.frames``, names and offsets from the message.
+
+    The message names frames demangled (``core::result::unwrap_failed``)
+    where ``Frame.func_name`` is still mangled, and gives the offsets wasmtime
+    (and wasmer) print; the two lists are zipped by position.
+    """
+    backtrace = message.split("\nCaused by:", 1)[0]  # the causes are numbered lines too
+    printed = [(match.group(2), match.group(3)) for match in WASMTIME_FRAME.finditer(backtrace)]
+    if len(printed) != len(raw):
+        printed = [(None, "")] * len(raw)
+    frames = (
+        Frame(display_name(name, index), index, int(offset, 16) if offset else plausible_offset(fallback))
+        for (offset, name), (index, fallback) in zip(printed, raw, strict=True)
+    )
+    return keep_frames(frames)
+
+
+def plausible_offset(offset: Optional[int]) -> Optional[int]:
+    """wasmtime reports an unknown offset as -1 or 2**64 - 1."""
+    return offset if offset is not None and 0 <= offset < OFFSET_LIMIT else None
+
+
+def wasmer_frames(text: str) -> tuple[tuple[Frame, ...], int]:
+    """Frames parsed from wasmer's RuntimeError text (``at name (<module>[N]:0xOFFSET)`` lines)."""
+    frames = (
+        Frame(display_name(m.group(1), int(m.group(2))), int(m.group(2)), int(m.group(3), 16))
+        for m in WASMER_FRAME.finditer(text)
+    )
+    return keep_frames(frames)
+
+
+def keep_frames(frames: Iterable[Frame]) -> tuple[tuple[Frame, ...], int]:
+    """The first FRAMES_KEPT frames and how many there were in all (a stack overflow has thousands)."""
+    kept: list[Frame] = []
+    count = 0
+    for frame in frames:
+        if count < FRAMES_KEPT:
+            kept.append(frame)
+        count += 1
+    return tuple(kept), count

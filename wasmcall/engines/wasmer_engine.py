@@ -16,6 +16,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GlobalValue,
     GuestOutput,
     ImportInfo,
     Instance,
@@ -28,7 +29,7 @@ from wasmcall.engines.base import (
 )
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.memory_cap import cap_memory
-from wasmcall.engines.traps import describe_trap, first_line
+from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
 from wasmcall.errors import (
     EngineUnavailableError,
     GuestExitError,
@@ -136,6 +137,7 @@ class WasmerInstance(Instance):
             (getattr(self.instance.exports, e.name) for e in module.exports if e.kind == "memory"),
             None,
         )
+        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
 
     def link(self, module: WasmerModule, linking: Linking) -> Any:
         imports = wasmer.ImportObject()
@@ -188,7 +190,9 @@ class WasmerInstance(Instance):
             if frame:
                 function = frame.group(1) if frame.group(1) != "<unnamed>" else f"func[{frame.group(2)}]"
             message = first_line(error).removeprefix("RuntimeError: ")
-            raise TrapError(describe_trap(message, function, where)) from None
+            trap = TrapError(describe_trap(message, function, where))
+            trap.frames, trap.frame_count = wasmer_frames(text)
+            raise trap from None
 
     def memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_size
@@ -199,6 +203,14 @@ class WasmerInstance(Instance):
 
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
+
+    def globals(self) -> tuple[GlobalValue, ...]:
+        found = []
+        for name in self.global_names:
+            item = getattr(self.instance.exports, name)
+            valtype = TYPE_NAMES.get(int(item.type.type), "unknown")
+            found.append(GlobalValue(name, valtype, item.mutable, item.value))
+        return tuple(found)
 
     def close(self) -> None:
         if self.captured is not None:

@@ -19,6 +19,7 @@ from wasmcall.engines.base import (
     CompiledModule,
     Engine,
     ExportInfo,
+    GlobalValue,
     GuestOutput,
     ImportInfo,
     Instance,
@@ -31,10 +32,11 @@ from wasmcall.engines.base import (
     running_engines,
 )
 from wasmcall.engines.capture import OutputCapture
-from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message
+from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message, wasmtime_frames
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import (
     CallInterruptedError,
+    GuestError,
     GuestExitError,
     LimitExceededError,
     LoadError,
@@ -186,6 +188,7 @@ class WasmtimeInstance(Instance):
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
         )
+        self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
 
     @contextmanager
     def budget(self, limits: CallLimits) -> Iterator[None]:
@@ -243,16 +246,17 @@ class WasmtimeInstance(Instance):
     def translate_trap(self, trap: wasmtime.Trap, where: str) -> Exception:
         code = trap.trap_code
         if code == wasmtime.TrapCode.OUT_OF_FUEL:
-            return LimitExceededError(limit_message("fuel", self.limits))
+            return with_frames(LimitExceededError(limit_message("fuel", self.limits)), trap)
         if code == wasmtime.TrapCode.INTERRUPT:
             if self.engine.interrupted:
                 return CallInterruptedError("interrupted: the guest was stopped")
-            return LimitExceededError(limit_message("timeout", self.limits))
+            return with_frames(LimitExceededError(limit_message("timeout", self.limits)), trap)
         message = trap.message
         reason = TRAP_REASON.search(message)
         frame = TRAP_FRAME.search(message)
         function = re.sub(r"<wasm function (\d+)>", r"func[\1]", frame.group(1)) if frame else None
-        return TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
+        error = TrapError(describe_trap(reason.group(1) if reason else first_line(trap), function, where))
+        return with_frames(error, trap)
 
     def memory_size(self) -> int:
         return 0 if self.memory is None else self.memory.data_len(self.store)
@@ -265,9 +269,24 @@ class WasmtimeInstance(Instance):
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
 
+    def globals(self) -> tuple[GlobalValue, ...]:
+        found = []
+        for name in self.global_names:
+            item = self.exports[name]
+            kind = item.type(self.store)
+            found.append(GlobalValue(name, str(kind.content), kind.mutable, item.value(self.store)))
+        return tuple(found)
+
     def close(self) -> None:
         if self.captured is not None:
             self.captured.remove()
+
+
+def with_frames(error: GuestError, trap: wasmtime.Trap) -> GuestError:
+    """Attach the trap's wasm backtrace (where a trap, a deadline or fuel stopped the guest)."""
+    raw = [(frame.func_index, frame.module_offset) for frame in trap.frames]
+    error.frames, error.frame_count = wasmtime_frames(trap.message, raw)
+    return error
 
 
 def wasi_config(settings: WasiSettings, captured: OutputCapture) -> wasmtime.WasiConfig:
