@@ -164,4 +164,5 @@ def test_the_same_bytes_compile_once_per_engine(rust_guest: Path) -> None:
     engine = load_engine("wasmtime")
     source = rust_guest.read_bytes()
     assert compile_cached(engine, source, "a") is compile_cached(engine, bytes(source), "b")
-    assert compile_cached(load_engine("wasmtime", fuel=True), source, "c") is not compile_cached(engine, source, "a")
+    metered = load_engine("wasmtime", fuel=True)
+    assert compile_cached(metered, source, "c") is not compile_cached(engine, source, "a")
