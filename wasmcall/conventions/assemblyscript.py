@@ -21,17 +21,19 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import to_i32, unsigned32
-from wasmcall.conventions.asbindings import ExportTypes
 from wasmcall.conventions.asclasses import ClassRef, Layout, RuntimeTypes
 from wasmcall.conventions.facts import ModuleFacts
 from wasmcall.conventions.marshal import fill_buffer
 from wasmcall.engines.base import Instance, Value, check_range
 from wasmcall.errors import ArgumentValueError, GuestError, OutOfBoundsError, SignatureMismatchError
 from wasmcall.records import ResultBytes
+
+if TYPE_CHECKING:
+    from wasmcall.conventions.asbindings import ExportTypes
 
 OBJECT_ALIGN = 16
 VIEW_SIZE = 12

@@ -14,12 +14,11 @@ import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
 from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
-from wasmcall.conventions.asbindings import ExportTypes
 from wasmcall.conventions.detect import BINDGEN_PREFIX, Convention, Detection, detect_convention
 from wasmcall.conventions.facts import ModuleFacts
 from wasmcall.conventions.hints import result_hints
@@ -47,6 +46,9 @@ from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageErr
 from wasmcall.records import MemoryDump, ResultBytes
 from wasmcall.request import CallRequest
 from wasmcall.trace import TraceStep, tracing
+
+if TYPE_CHECKING:
+    from wasmcall.conventions.asbindings import ExportTypes
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4

@@ -14,14 +14,16 @@ the warning says how to avoid the free altogether.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import ScalarArg, TypedArgument
-from wasmcall.conventions.asbindings import ExportTypes, parse_given_types
 from wasmcall.conventions.facts import ModuleFacts, Producers
 from wasmcall.engines.base import CompiledModule, Signature
 from wasmcall.errors import ConventionError, GuestAbortError, TrapError
 from wasmcall.request import CallRequest
+
+if TYPE_CHECKING:
+    from wasmcall.conventions.asbindings import ExportTypes
 
 KEEP_RESULT = "--keep-result"
 
@@ -62,6 +64,8 @@ def require_runtime_exports(compiled: CompiledModule, arguments: Sequence[TypedA
 
 def result_types(request: CallRequest, facts: ModuleFacts, signature: Signature) -> Optional[ExportTypes]:
     """The AssemblyScript classes of this export: given with the request, else from the bindings."""
+    from wasmcall.conventions.asbindings import parse_given_types  # AssemblyScript calls only
+
     types: Optional[ExportTypes]
     if request.assemblyscript_types is not None:
         types = parse_given_types(request.assemblyscript_types)
