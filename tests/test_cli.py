@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 ERROR = "wasmcall: error: "
+# inf * 0 gives the hardware's default NaN, whose sign wasm leaves to the machine (x86: -nan,
+# ARM: nan); Python's float multiply runs on the same hardware, so it names the sign to expect.
+HARDWARE_NAN = "-nan" if struct.pack(">d", float("inf") * 0.0)[0] & 0x80 else "nan"
 RUST_EXPORTS = (
     "alloc, dealloc, array_sum, upper, upper_pair, upper_packed, upper_out, hello_cstr, add, mul_i64, "
     "scale, negate_f32"
@@ -81,10 +84,11 @@ RUST_CALLS = [
     ("scale", ["--f64", "1.5", "--f32", "2"], "3.0\n"),
     ("scale", ["1.5", "0.5"], "0.75\n"),
     ("scale", ["--f64", "inf", "--f32", "-1"], "-inf\n"),
-    ("scale", ["--f64", "inf", "--f32", "0"], "nan\n"),
+    ("scale", ["--f64", "inf", "--f32", "0"], HARDWARE_NAN + "\n"),
     ("negate_f32", ["--f32", "1.5"], "-1.5\n"),
     ("negate_f32", ["--f32", "-0.0"], "0.0\n"),
-    ("negate_f32", ["--f32", "nan"], "nan\n"),
+    ("negate_f32", ["--f32", "nan"], "-nan\n"),  # f32.neg flips only the sign bit
+    ("negate_f32", ["--f32", "-nan:0x200000"], "nan:0x200000\n"),  # a signalling payload kept
     ("negate_f32", ["--f32", "inf"], "-inf\n"),
     ("negate_f32", ["--f32", "0x1p-3"], "-0.125\n"),
 ]
@@ -100,6 +104,7 @@ RUST_CALLS = [
         "array_sum", "array_sum-wraps", "array_sum-hex", "array_sum-empty", "add-values", "add-options",
         "add-wraps", "add-unsigned-spelling", "mul_i64", "mul_i64-wraps", "mul_i64-values", "scale",
         "scale-values", "scale-inf", "scale-nan", "negate_f32", "negate_f32-minus-zero", "negate_f32-nan",
+        "negate_f32-signalling-nan",
         "negate_f32-inf", "negate_f32-hex",
     ],
 )
@@ -198,7 +203,7 @@ def test_json_envelope_for_each_convention(cli, rust_guest, engine, export, argu
         ("add", ["2", "3"], [5]),
         ("mul_i64", ["--i64", "-3", "--i64", "3000000000"], [-9000000000]),
         ("scale", ["--f64", "0.25", "--f32", "2"], [0.5]),
-        ("scale", ["--f64", "inf", "--f32", "0"], ["nan"]),
+        ("scale", ["--f64", "inf", "--f32", "0"], [HARDWARE_NAN]),
         ("scale", ["--f64", "inf", "--f32", "2"], ["inf"]),
         ("negate_f32", ["--f32", "inf"], ["-inf"]),
     ],
@@ -270,7 +275,7 @@ def test_missing_module_json_error(cli, tmp_path):
         ("upper_pair", ["--str", "abc"], ["--expect-hex", "0x41 42 43"], 0, "ABC\n", ""),
         ("upper_pair", ["--str", "abc"], ["--expect", "ABC", "--expect-hex", "414243"], 0, "ABC\n", ""),
         ("add", ["2", "3"], ["--expect", "5"], 0, "5\n", ""),
-        ("scale", ["--f64", "inf", "--f32", "0"], ["--expect", "nan"], 0, "nan\n", ""),
+        ("scale", ["--f64", "inf", "--f32", "0"], ["--expect", HARDWARE_NAN], 0, HARDWARE_NAN + "\n", ""),
         (
             "upper_pair", ["--str", "abc"], ["--expect", "ABD"], 1, "ABC\n",
             f"{ERROR}--expect failed: results differ at character 2 (expected 3 characters, got 3)\n"

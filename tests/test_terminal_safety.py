@@ -88,8 +88,9 @@ def read_until_closed(master: int) -> bytes:
 
 
 def assert_terminal_safe(drawn: str) -> None:
-    """Only colour (SGR) sequences, newlines and tabs: nothing that moves, clears, retitles or reorders."""
-    for char in SGR.sub("", drawn):
+    """Only colour (SGR) sequences, newlines (CR LF too) and tabs: nothing that moves, clears, retitles
+    or reorders."""
+    for char in SGR.sub("", drawn).replace("\r\n", "\n"):
         assert char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp"), (
             f"{char!r} reached the terminal in {drawn!r}"
         )

@@ -11,6 +11,7 @@ import base64
 import binascii
 import math
 import os
+import re
 import stat
 import struct
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from typing import Optional, Union
 from wasmcall.errors import ArgumentValueError
 from wasmcall.inputs import InputError, read_standard_input
 from wasmcall.inputs import read_stream as read_bounded_stream
+from wasmcall.values import F32_PAYLOAD, F64_PAYLOAD, f32_from_bits, f64_from_bits
 
 
 class ArgKind(str, Enum):
@@ -189,12 +191,16 @@ def parse_int(kind: ArgKind, text: str) -> int:
 
 
 def parse_float(kind: ArgKind, text: str) -> float:
-    """Parse a float (``1.5``, ``-0.0``, ``nan``, ``inf``, ``1e9``, ``0x1.8p3``).
+    """Parse a float (``1.5``, ``-0.0``, ``nan``, ``-nan``, ``nan:0x200000``, ``inf``, ``1e9``, ``0x1.8p3``).
 
     A finite value too large for f32 is an error rather than the ``inf`` the
-    engines would silently produce.
+    engines would silently produce. NaN payloads use the WebAssembly text
+    format's spelling and give the exact bits (values.py explains how an f32 is held).
     """
     cleaned = text.strip()
+    nan = NAN_SPELLING.fullmatch(cleaned)
+    if nan is not None:
+        return parse_nan(kind, text, nan)
     try:
         is_hex = cleaned.lower().lstrip("+-").startswith("0x")
         value = float.fromhex(cleaned) if is_hex else float(cleaned)
@@ -209,6 +215,25 @@ def parse_float(kind: ArgKind, text: str) -> float:
     if math.isinf(value) and "inf" not in cleaned.lower():
         raise ArgumentValueError(f"--{kind.value} {text!r}: out of range")
     return value
+
+
+NAN_SPELLING = re.compile(r"([+-]?)nan(?::0x([0-9a-f_]+))?", re.IGNORECASE)
+
+
+def parse_nan(kind: ArgKind, text: str, spelling: re.Match[str]) -> float:
+    """``nan``, ``-nan``, ``nan:0x1``: the sign and payload bits of a NaN, exactly."""
+    wide = kind is ArgKind.F64
+    largest = F64_PAYLOAD if wide else F32_PAYLOAD
+    payload_text = spelling.group(2)
+    payload = int(payload_text.replace("_", ""), 16) if payload_text else largest // 2 + 1
+    if not 0 < payload <= largest:
+        raise ArgumentValueError(
+            f"--{kind.value} {text!r}: a NaN payload is 0x1..{largest:#x}"
+        )
+    negative = spelling.group(1) == "-"
+    if wide:
+        return f64_from_bits(negative << 63 | 0x7FF << 52 | payload)
+    return f32_from_bits(negative << 31 | 0xFF << 23 | payload)
 
 
 def fits_f32(value: float) -> bool:

@@ -56,6 +56,7 @@ from wasmcall.session import LocalSession, Session, SessionOptions
 
 FRAME = struct.Struct("<Q")
 READ_CHUNK = 1 << 20
+STARTUP_SECONDS = 60.0
 PR_SET_PDEATHSIG = 1
 BOOT = (
     "import sys; sys.path.append(sys.argv[1]); "
@@ -71,11 +72,26 @@ class ChildSession(Session):
         self.options = options
         self.child: Optional[subprocess.Popen[bytes]] = spawn_child()
         try:
+            self.wait_until_ready()
             opened = self.ask(("open", label, source, options), options.limits.timeout)
             self.exports: tuple[ExportInfo, ...] = opened
         except BaseException:
             self.close()
             raise
+
+    def wait_until_ready(self) -> None:
+        """The child's interpreter start-up is wasmcall's own cost, not the guest's: it gets a fixed
+        allowance, and the user's timeout starts with compiling."""
+        child = self.child
+        assert child is not None and child.stdout is not None
+        try:
+            unpack(read_answer(child.stdout.fileno(), STARTUP_SECONDS))
+        except KeyboardInterrupt as stop:
+            self.kill()
+            raise interrupted(stop) from None
+        except (TimeoutError, EOFError):
+            status = self.kill()
+            raise GuestError(f"the engine's child process did not start ({describe_status(status)})") from None
 
     def run(self, request: CallRequest) -> CallResult:
         limits = request.limits or self.options.limits.per_call
@@ -225,6 +241,7 @@ def serve(answer_fd: int, parent_pid: int) -> None:
     die_with_parent(parent_pid)
     session: Optional[LocalSession] = None
     with os.fdopen(answer_fd, "wb", buffering=0) as answers:
+        write_frame(answers.fileno(), ("ok", "ready"))
         while True:
             try:
                 message = pickle.loads(read_exactly(0, FRAME.unpack(read_exactly(0, FRAME.size, None))[0], None))

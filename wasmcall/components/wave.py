@@ -333,8 +333,8 @@ def print_wave(value: Any, valtype: WitType) -> str:
 def print_primitive(value: Any, name: str) -> str:
     if name == "bool":
         return "true" if value else "false"
-    if name in FLOATS:
-        return format_value(float(value), name)
+    if name in FLOATS:  # WAVE spells every NaN `nan`: it has no payload syntax
+        return "nan" if math.isnan(value) else format_value(float(value), name)
     if name == "char":
         return "'" + escape_text(value, "'") + "'"
     if name == "string":

@@ -30,8 +30,10 @@ from wasmcall.engines.base import (
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.memory_cap import cap_memory
 from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
+from wasmcall.engines.wasmer_values import adapt, adapted_args, adapted_results, needs_adapter
 from wasmcall.errors import (
     EngineUnavailableError,
+    GuestError,
     GuestExitError,
     LoadError,
     TrapError,
@@ -138,6 +140,9 @@ class WasmerInstance(Instance):
             None,
         )
         self.global_names = tuple(e.name for e in module.exports if e.kind == "global")
+        self.store = module.engine.store
+        self.signatures = {e.name: e.signature for e in module.exports if e.signature is not None}
+        self.adapters: dict[str, Any] = {}  # export name -> its f32-as-bits adapter (wasmer_values.py)
 
     def link(self, module: WasmerModule, linking: Linking) -> Any:
         imports = wasmer.ImportObject()
@@ -165,10 +170,24 @@ class WasmerInstance(Instance):
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = getattr(self.instance.exports, name)
-        result = self.guarded(lambda: func(*args), name)
+        signature = self.signatures.get(name)
+        if signature is not None and needs_adapter(signature):
+            try:
+                result = self.guarded(lambda: self.call_adapted(name, func, signature, args), name)
+            except GuestError as error:
+                drop_adapter_frame(error)
+                raise
+        else:
+            result = self.guarded(lambda: func(*args), name)
         if result is None:
             return ()
         return tuple(result) if isinstance(result, (tuple, list)) else (result,)
+
+    def call_adapted(self, name: str, func: Any, signature: Signature, args: Sequence[Value]) -> Any:
+        """Call through an adapter so f32 values keep their bits (PyO3 casts would quieten sNaNs)."""
+        if name not in self.adapters:
+            self.adapters[name] = adapt(wasmer, self.store, func, signature)
+        return adapted_results(signature, self.adapters[name](*adapted_args(signature, args)))
 
     @staticmethod
     def guarded(action, where: str):
@@ -216,6 +235,13 @@ class WasmerInstance(Instance):
         if self.captured is not None:
             self.captured.restore_descriptors()
             self.captured.remove()
+
+
+def drop_adapter_frame(error: GuestError) -> None:
+    """The adapter that carries f32 bits is the outermost frame of a trap's backtrace: not the guest's."""
+    if error.frames and error.frame_count == len(error.frames):
+        error.frames = error.frames[:-1]
+        error.frame_count -= 1
 
 
 def wasi_imports(module: WasmerModule, settings: WasiSettings) -> Any:

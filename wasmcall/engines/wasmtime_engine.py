@@ -34,6 +34,7 @@ from wasmcall.engines.base import (
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message, wasmtime_frames
 from wasmcall.engines.wasmtime_exports import ExportsByName
+from wasmcall.engines.wasmtime_values import call_exactly
 from wasmcall.errors import (
     CallInterruptedError,
     GuestError,
@@ -217,7 +218,7 @@ class WasmtimeInstance(Instance):
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = self.exports[name]
-        result = self.guarded(lambda: func(self.store, *args), name)
+        result = self.guarded(lambda: call_exactly(self.store, func, args), name)
         if result is None:
             return ()
         return tuple(result) if isinstance(result, list) else (result,)
