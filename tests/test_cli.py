@@ -351,7 +351,8 @@ USAGE_ERRORS = [
     ),
     (
         ["upper_out", "--str", "a"],
-        "wrong number of arguments: export 'upper_out' is (i32, i32, i32) -> (); given --str 'a'",
+        "wrong number of arguments: export 'upper_out' is (i32, i32, i32) -> (); given --str 'a' "
+        "(the first param may be an out-pointer for a (ptr, len) result: add --ret out)",
     ),
     (["add", "--i32", "1", "2"], "plain VALUES cannot be mixed with typed argument options"),
     (["add", "4294967296", "1"], "--i32 '4294967296': out of range -2147483648..4294967295"),

@@ -118,51 +118,29 @@ TABLE = [
     (EMCC_STANDALONE, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0),
     (EMCC_STANDALONE, ("fill_mib", "32"), f"{32 << 20}\n", 0),
     (BINDGEN_REF, ("add", "2", "40"), "42\n", 0),
-]
-
-# Rows a user should get but wasmcall does not give yet (issue 9): each is an
-# xfail(strict=True), so the day the feature lands it turns red and must move
-# up into TABLE. (guest, export and arguments, expected stdout, exit code, what is missing)
-PENDING = [
-    (AS_ARRAYS, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0,
-     "a Uint8Array param receives an ArrayBuffer (types from arrays.d.ts/arrays.js unused)"),
-    (AS_ARRAYS, ("sumInt32", "--hex", "01000000feffffff"), "-1\n", 0,
-     "an Int32Array param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("mean", "--hex", "000000000000f03f0000000000000840"), "2.0\n", 0,
-     "a Float64Array param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("sumArray", "--bytes", "1,2,3,250"), "256\n", 0,
-     "an Array<u8> param receives an ArrayBuffer"),
-    (AS_ARRAYS, ("upperBytes", "--str", "hello"), "HELLO\n", 0,
-     "Uint8Array params and results are not marshalled"),
-    (AS_ARRAYS, ("reverseStatic", "--hex", "00ff41"), hexdump_line("41 ff 00", "A.."), 0,
-     "a StaticArray<u8> result is not decoded"),
-    (AS_ARRAYS, ("doubled", "--hex", "01000000feffffff"), hexdump_line("02 00 00 00 fc ff ff ff", "........"), 0,
-     "Array<i32> params and results are not marshalled (expected: the elements' bytes)"),
-    (AS_ARRAYS, ("squares", "4", "--raw"), "\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x09\x00\x00\x00", 0,
-     "an Int32Array result is not decoded (expected: the elements' bytes)"),
+    # issue 9: AssemblyScript arrays (types from arrays.js), the 0.14 runtime, GC-owned results
+    # shown with a warning, buffers packed into one i64 param
+    (AS_ARRAYS, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0),
+    (AS_ARRAYS, ("sumInt32", "--hex", "01000000feffffff"), "-1\n", 0),
+    (AS_ARRAYS, ("mean", "--hex", "000000000000f03f0000000000000840"), "2.0\n", 0),
+    (AS_ARRAYS, ("sumArray", "--bytes", "1,2,3,250"), "256\n", 0),
+    (AS_ARRAYS, ("upperBytes", "--str", "hello"), "HELLO\n", 0),
+    (AS_ARRAYS, ("reverseStatic", "--hex", "00ff41"), hexdump_line("41 ff 00", "A.."), 0),
+    (AS_ARRAYS, ("doubled", "--hex", "01000000feffffff"), hexdump_line("02 00 00 00 fc ff ff ff", "........"), 0),
+    (AS_ARRAYS, ("squares", "4", "--raw"), "\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x09\x00\x00\x00", 0),
     (AS_ARRAYS, ("scaled", "--hex", "000000000000f03f", "--f64", "-2"),
-     hexdump_line("00 00 00 00 00 00 00 c0", "........"), 0,
-     "Float64Array params and results are not marshalled"),
-    (AS_014, ("shout", "--str", "héllo"), "HÉLLO!\n", 0,
-     "the pre-0.18 runtime (__alloc/__retain/__release, string class id 1) is not detected"),
-    (AS_014, ("sumBytes", "--bytes", "1,2,3,250"), "256\n", 0,
-     "the pre-0.18 runtime is not detected, nor typed-array params marshalled"),
-    (TINYGO, ("greet", "--str", "TinyGo", "--ret", "out"), "Hello, TinyGo!\n", 0,
-     "a GC-owned result whose free traps is lost (exit 3) instead of shown with a warning"),
-    (TINYGO, ("upper", "--str", "tinygo", "--ret", "packed"), "TINYGO\n", 0,
-     "a GC-owned result whose free traps is lost (exit 3) instead of shown with a warning"),
-    (BINDGEN_REF, ("greet", "--str", "World"), "Hello, World!\n", 0,
-     "__wbindgen_export_N allocators and multi-value not detected"),
-    (BINDGEN_REF, ("upper", "--str", "retptr"), "RETPTR\n", 0,
-     "numbered wasm-bindgen allocators not detected"),
-    (BINDGEN_REF, ("reverse", "--str", "stressed"), "desserts\n", 0,
-     "numbered wasm-bindgen allocators not detected"),
-    (PACKED_ARG, ("upper", "--str", "hello", "--packed-order", "ptr-low", "--ret", "packed"), "HELLO\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
-    (PACKED_ARG, ("length", "--str", "hello", "--packed-order", "ptr-low"), "5\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
-    (PACKED_ARG, ("count_lines", "--hex", "6f6e650a74776f", "--packed-order", "ptr-low"), "2\n", 0,
-     "a buffer facing one i64 param is refused instead of passed packed"),
+     hexdump_line("00 00 00 00 00 00 00 c0", "........"), 0),
+    (AS_014, ("shout", "--str", "héllo"), "HÉLLO!\n", 0),
+    (AS_014, ("sumBytes", "--bytes", "1,2,3,250", "--as-types", "Uint8Array"), "256\n", 0),
+    (TINYGO, ("greet", "--str", "TinyGo", "--ret", "out"), "Hello, TinyGo!\n", 0),
+    (TINYGO, ("upper", "--str", "tinygo", "--ret", "packed"), "TINYGO\n", 0),
+    (PACKED_ARG, ("upper", "--str", "hello", "--packed-order", "ptr-low", "--ret", "packed"), "HELLO\n", 0),
+    (PACKED_ARG, ("length", "--str", "hello", "--packed-order", "ptr-low"), "5\n", 0),
+    (PACKED_ARG, ("count_lines", "--hex", "6f6e650a74776f", "--packed-order", "ptr-low"), "2\n", 0),
+    # wasm-bindgen 0.2.100+: numbered allocators, externref glue imports, multi-value and retptr results
+    (BINDGEN_REF, ("greet", "--str", "World"), "Hello, World!\n", 0),
+    (BINDGEN_REF, ("upper", "--str", "retptr"), "RETPTR\n", 0),
+    (BINDGEN_REF, ("reverse", "--str", "stressed"), "desserts\n", 0),
 ]
 
 
@@ -172,17 +150,11 @@ def row_id(row: tuple) -> str:
     return f"{name}-{argv[0]}-{'-'.join(a.strip('-') for a in argv[1:3])}"
 
 
-STEMS = [Path(row[0]).stem for row in {row[0]: row for row in TABLE + PENDING}.values()]
+STEMS = [Path(row[0]).stem for row in {row[0]: row for row in TABLE}.values()]
 UNIQUE_STEMS = {stem for stem in STEMS if STEMS.count(stem) == 1}
 
 
-def missing(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 9: {reason}")
-
-
-ROWS = [pytest.param(row, id=row_id(row)) for row in TABLE] + [
-    pytest.param(row[:4], id=row_id(row), marks=missing(row[4])) for row in PENDING
-]
+ROWS = [pytest.param(row, id=row_id(row)) for row in TABLE]
 
 
 @pytest.mark.parametrize("row", ROWS)
@@ -194,7 +166,7 @@ def test_conformance(row: tuple, engine: str, cli: Callable) -> None:
 
 def test_every_guest_is_in_the_table() -> None:
     bundled = {str(p.relative_to(GUESTS)) for p in GUESTS.rglob("*.wasm") if "node_modules" not in p.parts}
-    assert bundled == {row[0] for row in TABLE + PENDING} | {TWO_MEMORIES} | COMPONENTS
+    assert bundled == {row[0] for row in TABLE} | {TWO_MEMORIES} | COMPONENTS
 
 
 def test_row_ids_are_unique() -> None:
@@ -219,7 +191,6 @@ def test_two_memories_use_the_exported_memory(argv: tuple, stdout: str, engine: 
     assert (outcome.code, outcome.stdout) == (0, stdout), outcome.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: no hint to rebuild with --exportRuntime or --bindings")
 def test_assemblyscript_without_runtime_exports_says_how_to_rebuild(engine: str, cli: Callable) -> None:
     outcome = cli("call", GUESTS / AS_PLAIN, "sumBytes", "--bytes", "1,2,3", "--engine", engine)
     assert outcome.code == 2
@@ -268,7 +239,6 @@ def test_directories_are_refused_on_wasmer(engine: str, cli: Callable, tmp_path:
             BINDGEN_REF, ("log_it", "--str", "x"),
             "wasmcall: error: guest called a wasm-bindgen glue import that wasmcall does not provide: "
             "wbg.__wbindgen_string_new\n",
-            marks=missing("numbered wasm-bindgen allocators (__wbindgen_export_N) not detected"),
         ),
     ],
     ids=["proc-exit", "assemblyscript-abort", "bindgen-throw", "bindgen-glue-stub", "bindgen-externref-glue-stub"],
@@ -299,12 +269,9 @@ def test_detected_conventions(engine: str, cli: Callable) -> None:
         (EMCC_STANDALONE, "convention: malloc (malloc, free)"),
         (RUST_WASI, "convention: alloc (alloc, dealloc)"),
         (TINYGO, "convention: malloc (malloc, free)"),
-        pytest.param(ZIG, "convention: alloc (alloc, free)",
-                     marks=missing("Zig's free(ptr, len) is not paired with alloc, so results are never freed")),
-        pytest.param(BINDGEN_REF, "convention: wasm-bindgen (__wbindgen_export_0, __wbindgen_export_3)",
-                     marks=missing("numbered wasm-bindgen allocators (__wbindgen_export_N) are not detected")),
-        pytest.param(AS_014, "convention: assemblyscript (__alloc, __release)",
-                     marks=missing("the pre-0.18 AssemblyScript runtime is not detected")),
+        (ZIG, "convention: alloc (alloc, free)"),
+        (BINDGEN_REF, "convention: wasm-bindgen (__wbindgen_export_0, __wbindgen_export_3)"),
+        (AS_014, "convention: assemblyscript (__alloc, __release)"),
     ],
     ids=["go", "emscripten", "rust-wasi", "tinygo", "zig", "bindgen-externref", "assemblyscript-0.14"],
 )

@@ -362,7 +362,8 @@ def call(
         show_default=False,
     )] = None,
     packed_order: Annotated[PackedOrder, option(
-        "--packed-order", "With --ret packed: which half holds the pointer.", RESULT_PANEL,
+        "--packed-order", "Which half of a packed i64 (--ret packed, i64 buffer params) holds the pointer.",
+        RESULT_PANEL,
     )] = PackedOrder.PTR_HIGH,
     free_inputs: Annotated[bool, option(
         "--free-inputs", "Free input buffers after the call (for guests that only borrow).", RESULT_PANEL,
@@ -405,6 +406,10 @@ def call(
     )] = None,
     free: Annotated[Text, option(
         "--free", "The guest's free export.", GUEST_PANEL, "NAME", show_default=False,
+    )] = None,
+    as_types: Annotated[Text, option(
+        "--as-types", "AssemblyScript: the params' classes (and result), when no bindings say.", GUEST_PANEL,
+        "'T, ... [-> T]'", show_default=False,
     )] = None,
     timeout: Annotated[Text, option(
         "--timeout", "Stop the run after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL, "DURATION",
@@ -469,6 +474,7 @@ def call(
                 free_inputs=free_inputs,
                 keep_result=keep_result,
                 limits=CallLimits(limits.timeout, limits.fuel),
+                assemblyscript_types=as_types,
                 trace=trace,
                 dumps=tuple(parse_dump(text) for text in dumps or ()),
             ),

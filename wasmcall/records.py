@@ -89,6 +89,10 @@ class CallResult:
     elapsed_ms: float
     stdout: Optional[bytes] = None
     stderr: Optional[bytes] = None
+    warnings: tuple[str, ...] = ()
+    """What could not be done as asked, though the call succeeded (a result the guest would not free)."""
+    hints: tuple[str, ...] = ()
+    """What plain-number results look like (text in memory), naming the flag that would show it."""
     trace: tuple[TraceStep, ...] = ()
     """Every step of the call when it was traced (``CallRequest.trace``), else empty."""
     dumps: tuple[MemoryDump, ...] = ()

@@ -47,7 +47,23 @@ def envelope(result: CallResult) -> dict[str, Any]:
         },
         "elapsed_ms": round(result.elapsed_ms, 3),
         **guest_output_fields(result),
+        **notes_fields(result),
     }
+
+
+def notes_fields(result: CallResult) -> dict[str, list[str]]:
+    """``warnings`` and ``hints``, each present only when there is something to say."""
+    fields = {"warnings": list(result.warnings), "hints": list(result.hints)}
+    return {key: value for key, value in fields.items() if value}
+
+
+def write_notes(result: CallResult, stream: IO[str]) -> None:
+    """Warnings and hints for a person, one escaped line each, after the result."""
+    for warning in result.warnings:
+        stream.write(f"wasmcall: warning: {escape_line(warning)}\n")
+    for hint in result.hints:
+        stream.write(f"hint: {escape_line(hint)}\n")
+    stream.flush()
 
 
 def streamed_hex(data: ResultBytes) -> StreamedString:
@@ -264,6 +280,9 @@ def show_result(
         show_terminal(result, stdout, stderr, full=mode == "full")
     else:
         write_plain(result, stdout)
+    if mode != "json":
+        stdout.flush()
+        write_notes(result, stderr)
 
 
 def report_lines(report: ModuleReport) -> list[str]:

@@ -42,6 +42,8 @@ class CallRequest:
     free_inputs: bool = False
     keep_result: bool = False
     limits: Optional[CallLimits] = None
+    assemblyscript_types: Optional[str] = None
+    """AssemblyScript param classes, ``Float64Array, f64 -> Float64Array``, when no bindings say."""
     trace: bool = False
     dumps: tuple[tuple[str, int], ...] = ()
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from wasmcall.arguments import Argument
 from wasmcall.conventions.calling import execute, plan_call
+from wasmcall.conventions.facts import ModuleFacts, module_facts
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
 from wasmcall.engines.base import CompiledModule, ExportInfo, GlobalValue, Instance, Limits, WasiSettings
 from wasmcall.errors import GuestError, SessionClosedError
@@ -109,6 +110,7 @@ class LocalSession(Session):
         wasi = guest_wasi(options.wasi, label)
         self.linking = build_linking(self.compiled, ImportOptions(wasi, options.stub_imports))
         self.instance: Optional[Instance] = None
+        self.facts: ModuleFacts = module_facts(label, source)
         self.start()
 
     def start(self) -> None:
@@ -129,7 +131,7 @@ class LocalSession(Session):
 
     def run(self, request: CallRequest) -> CallResult:
         instance = self.live()
-        plan = plan_call(self.compiled, request)
+        plan = plan_call(self.compiled, request, self.facts)
         limits = request.limits or self.options.limits.per_call
         try:
             with instance.budget(limits):
@@ -149,6 +151,8 @@ class LocalSession(Session):
             elapsed_ms=execution.elapsed_ms,
             stdout=stdout,
             stderr=stderr,
+            warnings=execution.warnings,
+            hints=execution.hints,
             trace=execution.trace,
             dumps=execution.dumps,
         )

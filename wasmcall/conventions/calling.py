@@ -14,12 +14,14 @@ import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
 from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
-from wasmcall.conventions.detect import Convention, Detection, detect_convention
+from wasmcall.conventions.detect import BINDGEN_PREFIX, Convention, Detection, detect_convention
+from wasmcall.conventions.facts import ModuleFacts
+from wasmcall.conventions.hints import result_hints
 from wasmcall.conventions.host_memory import (
     HostMemory,
     locate_host_result,
@@ -36,6 +38,7 @@ from wasmcall.conventions.marshal import (
     type_plain_values,
     write_arguments,
 )
+from wasmcall.conventions.ownership import free_or_warn, require_runtime_exports, result_types
 from wasmcall.conventions.results import Location, ResultKind, ResultSpec, locate_result, resolve_kind
 from wasmcall.engines.base import CompiledModule, ExportInfo, Instance, Signature, Value, unmarshallable
 from wasmcall.engines.traps import count_list
@@ -44,11 +47,15 @@ from wasmcall.records import MemoryDump, ResultBytes
 from wasmcall.request import CallRequest
 from wasmcall.trace import TraceStep, tracing
 
+if TYPE_CHECKING:
+    from wasmcall.conventions.asbindings import ExportTypes
+
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
 BINDGEN_STACK = "__wbindgen_add_to_stack_pointer"
 BINDGEN_FRAME = 16
 CLOSE_MATCH_LIMIT = 10_000  # difflib over 100,000 names takes seconds
+NO_FACTS = ModuleFacts()
 
 
 @dataclass(frozen=True)
@@ -68,20 +75,26 @@ class Plan:
     keep_result: bool
     trace: bool = False
     memory: HostMemory = field(default_factory=HostMemory)
+    facts: ModuleFacts = NO_FACTS
+    types: Optional[ExportTypes] = None
+    """AssemblyScript: the classes of the params and result, when the bindings or the user say."""
 
 
 @dataclass(frozen=True)
 class Execution:
-    """What one executed plan produced: raw values, result bytes, the export's own time, traced steps."""
+    """What one executed plan produced: raw values, result bytes, the export's own time, traced steps;
+    ``warnings`` about what could not be done as asked, ``hints`` about what the values look like."""
 
     values: tuple[Value, ...]
     result: Optional[ResultBytes]
     elapsed_ms: float
     trace: tuple[TraceStep, ...] = ()
     dumps: tuple[MemoryDump, ...] = ()
+    warnings: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
-def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
+def plan_call(compiled: CompiledModule, request: CallRequest, facts: ModuleFacts = NO_FACTS) -> Plan:
     """Check the request against the module; raise a UsageError subclass for anything that cannot work."""
     signature = marshallable_signature(request.export, find_function(compiled, request.export).signature)
     arguments = typed_arguments(request, signature)
@@ -92,6 +105,9 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
         allocator = make_allocator(
             compiled, request.alloc or detection.alloc_name or "", request.free or detection.free_name
         )
+    if allocator is None and not managed:
+        require_runtime_exports(compiled, arguments)
+    types = result_types(request, facts, signature) if managed else None
     post_return = f"cabi_post_{request.export}"
     has_post_return = compiled.function(post_return) is not None
     spec = request.result
@@ -115,7 +131,7 @@ def plan_call(compiled: CompiledModule, request: CallRequest) -> Plan:
     return Plan(
         request.export, signature, arguments, detection, allocator, kind, spec, style,
         post_return if has_post_return else None, request.free_inputs, request.keep_result, request.trace,
-        memory,
+        memory, facts, types,
     )
 
 
@@ -162,7 +178,8 @@ def execute(instance: Instance, plan: Plan) -> Execution:
 
 def trace_roles(plan: Plan) -> dict[str, str]:
     """What each export wasmcall may call stands for in this call, to name the trace's steps."""
-    roles = {BINDGEN_STACK: "stack", "__new": "alloc", "__pin": "pin", "__unpin": "unpin"}
+    roles = {BINDGEN_STACK: "stack", "__new": "alloc", "__pin": "pin", "__unpin": "unpin",
+             "__alloc": "alloc", "__retain": "pin", "__release": "unpin"}
     if plan.allocator is not None:
         roles[plan.allocator.alloc_name] = "alloc"
         if plan.allocator.free_name is not None:
@@ -190,16 +207,20 @@ def execute_steps(instance: Instance, plan: Plan) -> Execution:
     else:
         location = locate_result(plan.kind, plan.result, values, instance, scratch.ptr if scratch else None)
     data = None
+    warnings: tuple[str, ...] = ()
     if location is not None:
         data = ResultBytes(location.ptr, instance.read(location.ptr, location.length))
     dumps = take_dumps(instance, plan.memory)
     if location is not None and not host_words and not plan.keep_result:
-        free_result(instance, plan, location.ptr, location.allocated, values)
+        found = location
+        warnings = free_or_warn(lambda: free_result(instance, plan, found.ptr, found.allocated, values),
+                                plan.facts.producers)
     if scratch is not None:
         scratch.release()
     if plan.free_inputs:
         release_inputs(instance, plan.allocator, written)
-    return Execution(values, data, elapsed_ms, dumps=dumps)
+    hints = result_hints(instance, plan, values) if plan.result.kind is ResultKind.AUTO and data is None else ()
+    return Execution(values, data, elapsed_ms, dumps=dumps, warnings=warnings, hints=hints)
 
 
 def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written], dict[int, Written]]:
@@ -211,7 +232,8 @@ def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written
     buffers = write_placed_only(instance, plan.memory, plan.arguments, placed)
     filling = [i for i in range(len(plan.arguments)) if i not in buffers]
     params, written = write_arguments(
-        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling]
+        instance, plan.allocator, [plan.arguments[i] for i in filling], plan.style, [placed[i] for i in filling],
+        plan.result.packed_order,
     )
     buffer_indexes = [i for i in filling if not isinstance(plan.arguments[i], ScalarArg)]
     buffers.update(zip(buffer_indexes, written, strict=True))
@@ -220,13 +242,20 @@ def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
     """AssemblyScript: pinned managed objects in, a string or ArrayBuffer (or a number) out."""
-    objects = assemblyscript.ManagedObjects()
-    params = objects.write(instance, plan.arguments)
+    runtime = assemblyscript.runtime_named(plan.detection.alloc_name)
+    objects = assemblyscript.ManagedObjects(
+        runtime, lambda: assemblyscript.runtime_types(instance, plan.facts, runtime)
+    )
+    params = objects.write(instance, plan.arguments, plan.types, plan.export)
     values, elapsed_ms = timed_call(instance, plan.export, params)
-    data = None if plan.result.kind is ResultKind.VALUE else assemblyscript.read_object(instance, values)
+    data = None
+    if plan.result.kind is not ResultKind.VALUE:
+        data = assemblyscript.read_object(instance, values, runtime, lambda: objects.rtti, plan.types)
     dumps = take_dumps(instance, plan.memory)
     objects.release(instance)
-    return Execution(values, data, elapsed_ms, dumps=dumps)
+    if data is not None and runtime.results_are_held and not plan.keep_result:
+        assemblyscript.let_go(instance, runtime, values[0])
+    return Execution(values, data, elapsed_ms, dumps=dumps, warnings=tuple(objects.warnings))
 
 
 def timed_call(instance: Instance, export: str, params: list[Value]) -> tuple[tuple[Value, ...], float]:
@@ -245,7 +274,7 @@ class OutPointer:
     def __init__(self, instance: Instance, allocator: Optional[Allocator]) -> None:
         self.instance = instance
         self.allocator = allocator
-        bindgen = allocator is not None and allocator.alloc_name == "__wbindgen_malloc"
+        bindgen = allocator is not None and allocator.alloc_name.startswith(BINDGEN_PREFIX)
         self.on_stack = bindgen and instance.has_function(BINDGEN_STACK)
         if self.on_stack:
             self.ptr = unsigned32(instance.call(BINDGEN_STACK, [-BINDGEN_FRAME])[0])

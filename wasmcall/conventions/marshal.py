@@ -16,6 +16,7 @@ from typing import Optional
 from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument, parse_argument
 from wasmcall.conventions.allocators import Allocator, to_i32
 from wasmcall.conventions.detect import searched_names
+from wasmcall.conventions.results import PackedOrder
 from wasmcall.engines.base import Instance, Signature, Value
 from wasmcall.errors import ArgumentValueError, ConventionError, OutOfBoundsError, SignatureMismatchError
 
@@ -26,6 +27,8 @@ class BufferStyle(str, Enum):
     PTR_LEN = "ptr-len"
     CSTR = "cstr"
     MANAGED = "managed"
+    PACKED = "packed"
+    """One i64 param per buffer, ``(ptr, len)`` packed in the order of ``PackedOrder``."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def plan_buffers(
     elif scalars + 2 * buffers == available:
         style = BufferStyle.PTR_LEN
     elif buffers and scalars + buffers == available:
-        style = BufferStyle.CSTR
+        style = BufferStyle.PACKED if buffers_face_i64(signature, arguments, reserved) else BufferStyle.CSTR
     else:
         raise mismatch(name, signature, arguments, reserved, "wrong number of arguments")
     index = reserved
@@ -95,7 +98,7 @@ def plan_buffers(
         if isinstance(argument, ScalarArg):
             wanted = (argument.kind.value,)
         else:
-            wanted = ("i32", "i32") if style is BufferStyle.PTR_LEN else ("i32",)
+            wanted = {BufferStyle.PTR_LEN: ("i32", "i32"), BufferStyle.PACKED: ("i64",)}.get(style, ("i32",))
         actual = signature.params[index:index + len(wanted)]
         if actual != wanted:
             raise mismatch(
@@ -106,13 +109,28 @@ def plan_buffers(
     return style
 
 
+def buffers_face_i64(signature: Signature, arguments: Sequence[TypedArgument], reserved: int) -> bool:
+    """Whether every buffer, one param each, lands on an i64 (a packed ``(ptr, len)``)."""
+    params = signature.params[reserved:]
+    return all(param == "i64" for param, a in zip(params, arguments, strict=False) if not isinstance(a, ScalarArg))
+
+
 def mismatch(
     name: str, signature: Signature, arguments: Sequence[TypedArgument], reserved: int, why: str
 ) -> SignatureMismatchError:
     host = " (the first is the host's out-pointer)" if reserved else ""
     return SignatureMismatchError(
         f"{why}: export {name!r} is {signature}{host}; given {describe_arguments(arguments)}"
+        f"{out_pointer_hint(signature, arguments, reserved)}"
     )
+
+
+def out_pointer_hint(signature: Signature, arguments: Sequence[TypedArgument], reserved: int) -> str:
+    """One extra leading i32 and no results is the shape of a struct returned through an out-pointer."""
+    extra = len(signature.params) - params_needed(arguments)
+    if reserved or signature.results or extra != 1 or signature.params[:1] != ("i32",):
+        return ""
+    return " (the first param may be an out-pointer for a (ptr, len) result: add --ret out)"
 
 
 def write_arguments(
@@ -121,6 +139,7 @@ def write_arguments(
     arguments: Sequence[TypedArgument],
     style: BufferStyle,
     placed: Sequence[Optional[int]] = (),
+    order: PackedOrder = PackedOrder.PTR_HIGH,
 ) -> tuple[list[Value], list[Written]]:
     """Allocate (or use the ``placed`` address, per argument) and fill each buffer.
 
@@ -149,10 +168,20 @@ def write_arguments(
         if terminator:
             instance.write(ptr + argument.size, b"\0")
         written.append(Written(ptr, argument.size, allocated, placed=at is not None))
+        if style is BufferStyle.PACKED:
+            params.append(packed(ptr, argument.size, order))
+            continue
         params.append(to_i32(ptr))
         if style is BufferStyle.PTR_LEN:
             params.append(to_i32(argument.size))
     return params, written
+
+
+def packed(ptr: int, length: int, order: PackedOrder) -> int:
+    """``(ptr, len)`` as one signed i64, the pointer in the half ``order`` names."""
+    high, low = (ptr, length) if order is PackedOrder.PTR_HIGH else (length, ptr)
+    value = (high << 32) | low
+    return value - 2**64 if value >= 2**63 else value
 
 
 def place_buffer(instance: Instance, ptr: int, size: int, argument: BufferArg | FileArg) -> int:
