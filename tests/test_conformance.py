@@ -58,7 +58,7 @@ TABLE = [
     (C, ("greet", "--str", "World", "--ret", "cstr"), "Hello, World!\n", 0),
     (C, ("reverse", "--str", "stressed", "--ret", "out"), "desserts\n", 0),
     (C, ("checksum", "--bytes", "1,2,3,4,5", "--free-inputs"), "15\n", 0),
-    (C, ("shout", "--str", "hi"), "2\n", 0),
+    (C, ("shout", "--str", "hi"), "HI\n2\n", 0),  # the guest's stdout, then the result
     (C, ("env_len", "--str", "GREETING", "--env", "GREETING=hello"), "5\n", 0),
     (C, ("env_len", "--str", "HOME"), "-1\n", 0),
     (C, ("file_size", "--str", "/etc/hostname"), "-1\n", 0),
@@ -95,7 +95,7 @@ TABLE = [
     (RUST_WASI, ("upper_packed", "--str", "héllo", "--ret", "packed"), "HÉLLO\n", 0),
     (RUST_WASI, ("reverse_packed", "--str", "stressed", "--ret", "packed"), "desserts\n", 0),
     (RUST_WASI, ("c_strlen", "--str", "hello"), "5\n", 0),
-    (RUST_WASI, ("shout", "--str", "hi"), "2\n", 0),
+    (RUST_WASI, ("shout", "--str", "hi"), "HI\n2\n", 0),
     (RUST_WASI, ("hypot", "3", "4"), "5.0\n", 0),
     (AS_ARRAYS, ("add", "2", "40"), "42\n", 0),
     (AS_PLAIN, ("add", "2", "40"), "42\n", 0),
@@ -236,7 +236,8 @@ def test_assemblyscript_without_runtime_exports_says_how_to_rebuild(engine: str,
 
 
 def test_wasi_output_is_kept_apart_from_the_result(engine: str, cli: Callable) -> None:
-    outcome = cli("call", GUESTS / C, "shout", "--str", "hello wasm", "--engine", engine)
+    outcome = cli("call", GUESTS / C, "shout", "--str", "hello wasm", "--engine", engine,
+                  "--guest-stdout", "stderr")
     assert outcome.code == 0
     assert outcome.stdout == "10\n"
     assert outcome.stderr == "[guest stdout] HELLO WASM\n[guest stderr] shouted 10 bytes\n"

@@ -24,6 +24,7 @@ from typer.core import TyperCommand
 
 from wasmcall import __version__
 from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, read_stdin
+from wasmcall.color import ColorChoice, set_color
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
@@ -31,6 +32,8 @@ from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
 from wasmcall.errors import (
     ExitCode,
     ExpectationError,
+    GuestError,
+    GuestExitError,
     InternalError,
     StopSignal,
     UsageError,
@@ -57,6 +60,11 @@ WASI_PANEL = "WASI capabilities (none unless granted)"
 class EngineName(str, Enum):
     WASMTIME = "wasmtime"
     WASMER = "wasmer"
+
+
+class GuestStdout(str, Enum):
+    STDOUT = "stdout"
+    STDERR = "stderr"
 
 
 DEFAULT_ENGINE_NAME = EngineName(DEFAULT_ENGINE)
@@ -275,6 +283,10 @@ JsonOpt = Annotated[bool, option("--json", "Print one JSON document (docs/json-o
 TracebackOpt = Annotated[bool, option(
     "--traceback", "Show the Python traceback of an error (or set WASMCALL_TRACEBACK=1).", OUTPUT_PANEL,
 )]
+ColorOpt = Annotated[ColorChoice, option(
+    "--color", "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always, never.",
+    OUTPUT_PANEL,
+)]
 
 
 def looks_like_number(token: str) -> bool:
@@ -295,6 +307,21 @@ def reject_unknown_options(tokens: list[str]) -> None:
             raise UsageError(f"No such option: {token} (see 'wasmcall call --help')")
 
 
+def reject_repeated_checks(ctx: typer.Context) -> None:
+    """One call has one result, so ``--expect`` and ``--expect-hex`` each check it once.
+
+    click would keep only the last of two, silently dropping a check; a second
+    is a usage error instead. Several result values are one expectation too:
+    ``--expect "2 5 3"``.
+    """
+    seen = ctx.meta.get(ORDER_KEY, [])
+    for name, flag, hint in (("expect", "--expect", ' (several result values are one: --expect "2 5 3")'),
+                             ("expect_hex", "--expect-hex", "")):
+        count = seen.count(name)
+        if count > 1:
+            raise UsageError(f"{flag} given {count} times; a call has one result, so give it once{hint}")
+
+
 @dataclass(frozen=True)
 class CallInvocation:
     """A parsed ``wasmcall call`` line: the module, the request, how to open the session, how to show it."""
@@ -305,6 +332,8 @@ class CallInvocation:
     mode: str
     expect: Optional[str]
     expect_hex: Optional[str]
+    guest_stdout: str = GuestStdout.STDERR.value
+    exit_with_guest: bool = False
 
 
 @app.command(
@@ -357,6 +386,7 @@ def call(
         "--expect-hex", "Exit 1 unless the result bytes equal HEX.", OUTPUT_PANEL, "HEX", show_default=False,
     )] = None,
     traceback: TracebackOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
         "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
@@ -392,6 +422,13 @@ def call(
     stub_imports: Annotated[bool, option(
         "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
     )] = False,
+    guest_stdout: Annotated[Optional[GuestStdout], option(
+        "--guest-stdout", "WASI: where the guest's stdout goes (default: stdout; stderr with --json or --raw).",
+        WASI_PANEL, show_default=False,
+    )] = None,
+    exit_with_guest: Annotated[bool, option(
+        "--exit-with-guest", "WASI: exit with the status the guest gives proc_exit (instead of 3).", WASI_PANEL,
+    )] = False,
 ) -> Optional[CallInvocation]:
     """Call EXPORT in MODULE and show its result.
 
@@ -399,7 +436,10 @@ def call(
     each buffer is copied into guest memory through the guest's allocator.
     """
     with error_boundary(json_output, traceback, reraise=ctx.obj == PARSE_ONLY):
+        if ctx.obj != PARSE_ONLY:
+            set_color(color)
         reject_unknown_options([export, *(values or [])])
+        reject_repeated_checks(ctx)
         if expect_hex is not None:
             parse_hex(expect_hex, "--expect-hex")  # a bad check is a usage error before the guest runs
         given = {
@@ -439,11 +479,25 @@ def call(
             mode=output_mode(json_output, raw, full),
             expect=expect,
             expect_hex=expect_hex,
+            guest_stdout=guest_output_channel(guest_stdout, json_output, raw),
+            exit_with_guest=exit_with_guest,
         )
         if ctx.obj == PARSE_ONLY:
             return invocation
         run_invocation(invocation)
     return None
+
+
+def guest_output_channel(choice: Optional[GuestStdout], json_output: bool, raw: bool) -> str:
+    """Where a WASI guest's stdout goes: wasmcall's stdout, as with any program run from a shell,
+    unless stdout is kept for the result alone (``--json``, ``--raw``): then stderr, labelled."""
+    reserved = "--json" if json_output else "--raw" if raw else None
+    if choice is GuestStdout.STDOUT and reserved:
+        raise UsageError(f"--guest-stdout stdout cannot be used with {reserved}, "
+                         "which keeps stdout for the result alone")
+    if choice is not None:
+        return choice.value
+    return GuestStdout.STDERR.value if reserved else GuestStdout.STDOUT.value
 
 
 def run_invocation(invocation: CallInvocation) -> None:
@@ -460,11 +514,29 @@ def run_invocation(invocation: CallInvocation) -> None:
         ) as session:
             return session.run(invocation.request)
 
-    result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
+    try:
+        result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
+    except GuestError as error:
+        show_output_before_failure(error, invocation)
+        raise
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)
-    show_result(result, invocation.mode)
+    show_result(result, invocation.mode, guest_stdout=invocation.guest_stdout)
     check_expectations(result, invocation.expect, invocation.expect_hex)
+
+
+def show_output_before_failure(error: GuestError, invocation: CallInvocation) -> None:
+    """What a guest printed before it failed, where its output goes; with ``--exit-with-guest``,
+    a guest's ``proc_exit`` status becomes wasmcall's own (and the JSON envelope's)."""
+    from wasmcall.render import write_guest_output
+
+    if isinstance(error, GuestExitError) and invocation.exit_with_guest:
+        error.exit_code = error.code  # type: ignore[assignment]  # any status 1..125, not only ExitCode's
+    if invocation.mode == "json":
+        return
+    stderr_tail = "\n".join(error.guest_stderr).encode()
+    to_stdout = sys.stdout if invocation.guest_stdout == GuestStdout.STDOUT.value else None
+    write_guest_output(error.guest_stdout, stderr_tail, sys.stderr, to_stdout)
 
 
 def parse_call_words(words: list[str], command: Any = None) -> CallInvocation:
@@ -509,8 +581,10 @@ def inspect(
     json_output: JsonOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     traceback: TracebackOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """Show a module's exports, imports, memories and guest convention."""
+    set_color(color)
     with error_boundary(json_output, traceback):
         from wasmcall import api
         from wasmcall.render import show_report
@@ -551,12 +625,14 @@ def check(
         "--fail-fast", "Stop at the first failing check (the rest count as skipped).", CHECKS_PANEL,
     )] = False,
     traceback: TracebackOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """Run the checks in checks FILEs (TOML) in one process; exit 1 if any failed.
 
     Each check calls an export like 'wasmcall call' and compares what comes
     back; every check runs, on a fresh instance of its module.
     """
+    set_color(color)
     with error_boundary(json_output, traceback):
         from wasmcall.checks import load_checks, run_checks, select_checks
 

@@ -90,12 +90,14 @@ class GuestError(WasmcallError):
     """The guest failed while wasmcall ran it.
 
     ``guest_stderr`` holds the last lines a WASI guest wrote to stderr before
-    failing, which usually say why.
+    failing, which usually say why; ``guest_stdout`` what it printed before
+    failing (a guest that prints its answer, then exits non-zero).
     """
 
     exit_code = ExitCode.GUEST_FAILED
     kind = "guest"
     guest_stderr: tuple[str, ...] = ()
+    guest_stdout: bytes = b""
 
 
 class TrapError(GuestError):

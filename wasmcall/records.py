@@ -77,6 +77,8 @@ class CallResult:
     elapsed_ms: float
     stdout: Optional[bytes] = None
     stderr: Optional[bytes] = None
+    guest_exit: Optional[int] = None
+    """0 when a WASI guest ended the call with ``proc_exit(0)``; None when the export returned."""
 
 
 @dataclass(frozen=True)

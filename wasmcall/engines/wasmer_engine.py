@@ -168,8 +168,7 @@ class WasmerInstance(Instance):
             return ()
         return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
-    @staticmethod
-    def guarded(action, where: str):
+    def guarded(self, action, where: str):
         """Run a guest action, turning wasmer's RuntimeErrors into wasmcall's errors."""
         try:
             return action()
@@ -181,6 +180,7 @@ class WasmerInstance(Instance):
             if exit_code:
                 code = int(exit_code.group(1))
                 if code == 0 and where != "start":
+                    self.exit_status = 0
                     return None
                 raise GuestExitError(f"guest exited with code {code} during {where!r}", code) from None
             frame = FRAME.search(text)

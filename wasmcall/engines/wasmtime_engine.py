@@ -225,6 +225,7 @@ class WasmtimeInstance(Instance):
             return action()
         except wasmtime.ExitTrap as exit_trap:
             if exit_trap.code == 0 and where != "start":
+                self.exit_status = 0
                 return None
             raise GuestExitError(
                 f"guest exited with code {exit_trap.code} during {where!r}", exit_trap.code
