@@ -25,6 +25,7 @@ from typer.core import TyperCommand
 from wasmcall import __version__
 from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, read_stdin
 from wasmcall.color import ColorChoice, set_color
+from wasmcall.completion import complete_export
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE
@@ -95,7 +96,7 @@ app = typer.Typer(
     name="wasmcall",
     help="Call WebAssembly exports with bytes, strings and numbers.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh and fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -343,7 +344,7 @@ def call(
     ctx: typer.Context,
     module: ModuleArg,
     export: Annotated[str, typer.Argument(
-        metavar="EXPORT", help="The function export to call.", show_default=False,
+        metavar="EXPORT", help="The function export to call.", show_default=False, autocompletion=complete_export,
     )],
     values: Annotated[Values, typer.Argument(
         metavar="VALUES",
