@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 import threading
@@ -56,6 +57,7 @@ RESULT_PANEL = "Result"
 OUTPUT_PANEL = "Output and checks"
 GUEST_PANEL = "Guest and engine"
 WASI_PANEL = "WASI capabilities (none unless granted)"
+REQUIRED_BRACES = re.compile(r"\{([A-Z_.]+)\}")
 
 
 class EngineName(str, Enum):
@@ -71,7 +73,15 @@ class GuestStdout(str, Enum):
 DEFAULT_ENGINE_NAME = EngineName(DEFAULT_ENGINE)
 
 
-class OrderedCommand(TyperCommand):
+class PlainUsageCommand(TyperCommand):
+    """Usage lines without the braces Typer puts around required arguments (``{MODULE}``):
+    the convention everywhere else, and in our docs, is a bare MODULE for required, [VALUES] for optional."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [REQUIRED_BRACES.sub(r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class OrderedCommand(PlainUsageCommand):
     """Remembers the order of argument options across kinds.
 
     Click groups values per option, losing ``--bytes 1 --i32 5 --str x``'s
@@ -272,6 +282,13 @@ def option(flag: str, help: str, panel: str, metavar: Optional[str] = None, **ex
     return typer.Option(flag, metavar=metavar, help=help, rich_help_panel=panel, **extra)
 
 
+def one_of(help: str, choices: type[Enum]) -> str:
+    """A choice option's help naming its choices in words, which wrap between words at any width
+    (a ``<a|b|c>`` metavar was cut mid-word at 80 columns)."""
+    names = [str(member.value) for member in choices]
+    return f"{help} {', '.join(names[:-1])} or {names[-1]}."
+
+
 def argument_option(flag: str, metavar: str, help: str) -> Any:
     return option(flag, help, ARGUMENT_PANEL, metavar, show_default=False)
 
@@ -279,14 +296,16 @@ def argument_option(flag: str, metavar: str, help: str) -> Any:
 Values = Optional[list[str]]
 Text = Optional[str]
 ModuleArg = Annotated[str, typer.Argument(metavar="MODULE", help="A .wasm or .wat file.", show_default=False)]
-EngineOpt = Annotated[EngineName, option("--engine", "The WebAssembly runtime.", GUEST_PANEL)]
+EngineOpt = Annotated[EngineName, option(
+    "--engine", one_of("The WebAssembly runtime:", EngineName), GUEST_PANEL, "NAME",
+)]
 JsonOpt = Annotated[bool, option("--json", "Print one JSON document (docs/json-output.md).", OUTPUT_PANEL)]
 TracebackOpt = Annotated[bool, option(
     "--traceback", "Show the Python traceback of an error (or set WASMCALL_TRACEBACK=1).", OUTPUT_PANEL,
 )]
 ColorOpt = Annotated[ColorChoice, option(
-    "--color", "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always, never.",
-    OUTPUT_PANEL,
+    "--color", "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always or never.",
+    OUTPUT_PANEL, "WHEN",
 )]
 
 
@@ -337,8 +356,17 @@ class CallInvocation:
     exit_with_guest: bool = False
 
 
+CALL_EXAMPLES = """Examples:
+  wasmcall call guests/rust/memory.wasm add 2 40
+  wasmcall call guests/rust/memory.wasm upper --str hello --ret ptr
+  wasmcall call guests/rust/memory.wasm array_sum --bytes 1,2,3 --expect 6
+  wasmcall call guests/rust/memory.wasm upper_pair --file in.bin --raw > out.bin
+  wasmcall call guests/c/wasi_guest.wasm file_size --str /d/f.txt --dir data::/d"""
+
+
 @app.command(
-    cls=OrderedCommand, no_args_is_help=True, context_settings={"ignore_unknown_options": True}
+    cls=OrderedCommand, no_args_is_help=True, context_settings={"ignore_unknown_options": True},
+    epilog=CALL_EXAMPLES,
 )
 def call(
     ctx: typer.Context,
@@ -360,7 +388,9 @@ def call(
     i64_values: Annotated[Values, argument_option("--i64", "N", "A 64-bit integer, signed or unsigned.")] = None,
     f32_values: Annotated[Values, argument_option("--f32", "X", "A 32-bit float (nan, inf, -0.0 too).")] = None,
     f64_values: Annotated[Values, argument_option("--f64", "X", "A 64-bit float (nan, inf, -0.0 too).")] = None,
-    ret: Annotated[ResultKind, option("--ret", "How the export returns its result.", RESULT_PANEL)] = (
+    ret: Annotated[ResultKind, option(
+        "--ret", one_of("How the export returns its result:", ResultKind), RESULT_PANEL, "KIND",
+    )] = (
         ResultKind.AUTO
     ),
     ret_len: Annotated[Text, option(
@@ -368,7 +398,8 @@ def call(
         show_default=False,
     )] = None,
     packed_order: Annotated[PackedOrder, option(
-        "--packed-order", "With --ret packed: which half holds the pointer.", RESULT_PANEL,
+        "--packed-order", one_of("With --ret packed: which half holds the pointer:", PackedOrder), RESULT_PANEL,
+        "ORDER",
     )] = PackedOrder.PTR_HIGH,
     free_inputs: Annotated[bool, option(
         "--free-inputs", "Free input buffers after the call (for guests that only borrow).", RESULT_PANEL,
@@ -390,7 +421,8 @@ def call(
     color: ColorOpt = ColorChoice.AUTO,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
-        "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
+        "--convention", one_of("Override the detected guest convention:", Convention), GUEST_PANEL, "NAME",
+        show_default=False,
     )] = None,
     alloc: Annotated[Text, option(
         "--alloc", "The guest's allocator export.", GUEST_PANEL, "NAME", show_default=False,
@@ -424,8 +456,8 @@ def call(
         "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
     )] = False,
     guest_stdout: Annotated[Optional[GuestStdout], option(
-        "--guest-stdout", "WASI: where the guest's stdout goes (default: stdout; stderr with --json or --raw).",
-        WASI_PANEL, show_default=False,
+        "--guest-stdout", "WASI: where the guest's stdout goes, stdout or stderr (default: stdout; stderr "
+        "with --json or --raw).", WASI_PANEL, "WHERE", show_default=False,
     )] = None,
     exit_with_guest: Annotated[bool, option(
         "--exit-with-guest", "WASI: exit with the status the guest gives proc_exit (instead of 3).", WASI_PANEL,
@@ -576,7 +608,9 @@ def call_command() -> Any:
     return group.commands["call"]
 
 
-@app.command()
+@app.command(cls=PlainUsageCommand, epilog="""Examples:
+  wasmcall inspect guests/rust/memory.wasm
+  wasmcall inspect guests/rust/memory.wasm --json""")
 def inspect(
     module: ModuleArg,
     json_output: JsonOpt = False,
@@ -604,7 +638,10 @@ class CheckEngineName(str, Enum):
     ALL = "all"
 
 
-@app.command(no_args_is_help=True)
+@app.command(cls=PlainUsageCommand, no_args_is_help=True, epilog="""Examples:
+  wasmcall check checks.toml
+  wasmcall check checks.toml --junit report.xml
+  wasmcall check checks.toml --engine all -k upper""")
 def check(
     ctx: typer.Context,
     files: Annotated[list[str], typer.Argument(
@@ -615,8 +652,8 @@ def check(
     )] = None,
     json_output: JsonOpt = False,
     engine: Annotated[Optional[CheckEngineName], option(
-        "--engine", "Run every check on this engine instead of its own; all: on each installed engine, "
-        "and fail checks whose engines disagree.", CHECKS_PANEL, show_default=False,
+        "--engine", "Run every check on this engine (wasmtime or wasmer) instead of its own; all: on each "
+        "installed engine, and fail checks whose engines disagree.", CHECKS_PANEL, "NAME", show_default=False,
     )] = None,
     pattern: Annotated[Text, option(
         "-k", "Run only the checks whose name contains PATTERN (or matches it as a glob).", CHECKS_PANEL,

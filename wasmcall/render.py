@@ -238,7 +238,15 @@ def show_terminal(result: CallResult, stdout: IO[str], stderr: IO[str], full: bo
     else:
         write_hexdump(data.data, stdout, 0 if full else rows, styles)
     stdout.flush()
-    make_console(stderr).print(Text(summary(result), style="dim"), soft_wrap=True)
+    print_summary(summary(result), stderr)
+
+
+def print_summary(text: str, stderr: IO[str]) -> None:
+    """The dim summary line, wrapped by rich between words: a terminal's own wrapping (soft wrap)
+    cut ``0x110018`` in two at the last column."""
+    from rich.text import Text
+
+    make_console(stderr).print(Text(text, style="dim"))
 
 
 def terminal_styles(console: Any) -> Styles:

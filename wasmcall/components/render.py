@@ -16,7 +16,7 @@ from wasmcall.components.records import ComponentCallResult, ComponentReport, Wo
 from wasmcall.components.types import ListType, Primitive, render_type
 from wasmcall.components.wit import world_lines, world_text
 from wasmcall.dump import hexdump_lines
-from wasmcall.render import ENVELOPE_VERSION, write_guest_output, write_json
+from wasmcall.render import ENVELOPE_VERSION, print_summary, write_guest_output, write_json
 from wasmcall.terminal import escape_controls
 
 STRING = Primitive("string")
@@ -102,7 +102,7 @@ def show_rich(result: ComponentCallResult, stdout: IO[str], stderr: IO[str]) -> 
     elif result.wave is not None:
         out.print(Text(escape_controls(result.wave), style="bold"), soft_wrap=True)
     summary = f"{result.export}: {result.signature} · {result.engine} · component · {result.elapsed_ms:.3f} ms"
-    make_console(stderr).print(Text(summary, style="dim"), soft_wrap=True)
+    print_summary(summary, stderr)
 
 
 def report_envelope(report: ComponentReport) -> dict[str, Any]:
