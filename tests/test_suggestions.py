@@ -1,0 +1,82 @@
+"""``inspect``'s suggested call lines run: every one offered for every bundled guest, on each engine.
+
+A suggestion that traps, fails to link or misreads a result is worse than
+none, so the rule is absolute: each line inspect prints must succeed as it
+is (plus the engine and a timeout), or inspect must not print it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wasmcall.conventions.detect import Convention
+from wasmcall.engines.base import Signature
+from wasmcall.suggest import ModuleFacts, suggest_arguments
+
+ROOT = Path(__file__).resolve().parent.parent
+GUESTS = sorted(
+    str(path.relative_to(ROOT)) for path in (ROOT / "guests").rglob("*.wasm")
+    if "node_modules" not in path.parts and "components" not in path.parts
+)
+
+
+def suggested_lines(cli: Callable, guest: str, engine: str) -> list[str]:
+    outcome = cli("inspect", ROOT / guest, "--json", "--engine", engine)
+    if (engine, guest) == ("wasmer", "guests/wat/two_memories.wasm"):
+        assert outcome.code == 4  # wasmer 1.1 cannot load two memories: no module, no suggestions
+        return []
+    assert outcome.code == 0, outcome.stderr
+    return [export["call"] for export in json.loads(outcome.stdout)["exports"] if "call" in export]
+
+
+@pytest.mark.parametrize("guest", GUESTS)
+def test_every_suggested_line_runs(guest: str, engine: str, cli: Callable) -> None:
+    for line in suggested_lines(cli, guest, engine):
+        words = shlex.split(line)
+        assert words[:2] == ["wasmcall", "call"]
+        outcome = cli(*words[1:], "--engine", engine, "--timeout", "10")
+        assert outcome.code == 0, f"{line}: {outcome.stderr}"
+
+
+def test_the_bundled_guests_get_suggestions(cli: Callable) -> None:
+    """Omitting is allowed, not omitting everything: most guests keep a line for most exports."""
+    counts = {guest: len(suggested_lines(cli, guest, "wasmtime")) for guest in GUESTS}
+    assert sum(counts.values()) >= 50, counts
+    assert counts["guests/rust/memory.wasm"] == 10
+
+
+def signature(params: str, results: str) -> Signature:
+    return Signature(tuple(params.split()), tuple(results.split()))
+
+
+FACTS = ModuleFacts(Convention.MALLOC, frozenset({"malloc", "free", "cabi_post_upper"}))
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "results", "facts", "words"),
+    [
+        ("add", "i32 i32", "i32", FACTS, ["--i32 0", "--i32 0"]),
+        ("upper_pair", "i32 i32", "i32 i32", FACTS, ["--str TEXT"]),
+        ("upper_packed", "i32 i32", "i64", FACTS, ["--str TEXT", "--ret packed"]),
+        ("reverse", "i32 i32 i32", "", FACTS, ["--str TEXT", "--ret out"]),
+        ("upper", "i32 i32", "i32", FACTS, ["--str TEXT"]),
+        ("greet", "i32 i32 i32", "", ModuleFacts(Convention.WASM_BINDGEN, stubbed_imports=True), ["--str TEXT"]),
+        ("log_it", "i32 i32", "", ModuleFacts(Convention.WASM_BINDGEN, stubbed_imports=True), None),
+        ("shout", "i32", "i32", ModuleFacts(Convention.ASSEMBLYSCRIPT), None),
+        ("average", "f64 f64", "f64", ModuleFacts(Convention.ASSEMBLYSCRIPT), ["--f64 0.0", "--f64 0.0"]),
+        ("greet", "i32 i32 i32", "", ModuleFacts(Convention.MALLOC, garbage_collected=True),
+         ["--str TEXT", "--ret out", "--keep-result"]),
+        ("is_null", "externref", "i32", FACTS, None),
+        ("add", "i32 i32", "i32", ModuleFacts(Convention.NONE), ["--i32 0", "--i32 0"]),
+    ],
+    ids=["two-numbers", "ptr-len-result", "packed-result", "c-struct-out-pointer", "canonical-return-area",
+         "bindgen-out-pointer", "bindgen-void-calls-glue", "assemblyscript-pointer", "assemblyscript-floats",
+         "tinygo-result-stays-owned", "reference-param", "no-allocator"],
+)
+def test_suggestion_rules(name: str, params: str, results: str, facts: ModuleFacts, words: list[str]) -> None:
+    assert suggest_arguments(name, signature(params, results), facts) == words
