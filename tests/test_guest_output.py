@@ -89,3 +89,9 @@ def test_a_failing_exit_shows_what_the_guest_printed(
 def test_exit_with_guest_changes_nothing_when_the_export_returns(engine: str, cli: Callable) -> None:
     outcome = cli("call", C, "checksum", "--bytes", "1,2,3", "--exit-with-guest", "--engine", engine)
     assert (outcome.code, outcome.stdout) == (0, "6\n")
+
+
+def test_the_result_starts_its_own_line(cli: Callable) -> None:
+    """A guest that prints "hi" without a newline: a newline is added before anything follows."""
+    outcome = cli("call", ROOT / "guests" / "components" / "wasi.wasm", "say", '"hi"')
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "hi\n", "")

@@ -96,12 +96,15 @@ def write_guest_output(
 
 
 def write_guest_bytes(data: bytes, stdout: IO[str]) -> None:
-    """The guest's stdout on wasmcall's: exact bytes to a pipe, escaped text on a terminal."""
+    """The guest's stdout on wasmcall's: exact bytes to a pipe, escaped text on a terminal; a newline
+    is added when the guest's last line lacks one, so the result never starts on that line."""
     if is_terminal(stdout):
         stdout.write(escape_controls(data.decode("utf-8", errors="replace")))
-        stdout.flush()
     else:
         write_bytes(data, stdout)
+    if not data.endswith(b"\n"):
+        stdout.write("\n")
+    stdout.flush()
 
 
 def error_envelope(error: WasmcallError) -> dict[str, Any]:
