@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_terminal_safety import HOSTILE, HOSTILE_SHOWN, wat_string
 
 from wasmcall.conventions.detect import Convention
 from wasmcall.engines.base import Signature
@@ -80,3 +81,14 @@ FACTS = ModuleFacts(Convention.MALLOC, frozenset({"malloc", "free", "cabi_post_u
 )
 def test_suggestion_rules(name: str, params: str, results: str, facts: ModuleFacts, words: list[str]) -> None:
     assert suggest_arguments(name, signature(params, results), facts) == words
+
+
+def test_suggestion_lines_are_escaped(cli: Callable, wat_file: Callable[[str, str], Path]) -> None:
+    """Export names come from the module: the suggested line shows them escaped, and quoted for a shell."""
+    module = wat_file("hostile-export", f'(module (func (export "{wat_string("fn" + HOSTILE)}") (result i32) '
+                                        "(i32.const 1)))")
+    outcome = cli("inspect", module)
+    assert outcome.code == 0
+    assert outcome.stdout.endswith(
+        f"try (arguments guessed from the signatures):\n  wasmcall call {module} 'fn{HOSTILE_SHOWN}'\n"
+    )

@@ -169,8 +169,7 @@ def test_inspect_names_plain_when_piped(cli: Callable, engine: str, wat_file: Ca
         f"  glob{HOSTILE_SHOWN}  global\n"
         f"  fn{HOSTILE_SHOWN}    func () -> i32\n"
         f"imports:\n  {HOSTILE_SHOWN}.imp{HOSTILE_SHOWN} (func (i32) -> ())\n"
-        f"try (arguments guessed from the signatures):\n  wasmcall call {module} 'fn{HOSTILE_SHOWN}'\n"
-    )
+    )  # no "try" line: nobody provides the import (tests/test_suggestions.py checks suggestions are escaped)
     exports = json.loads(cli("inspect", module, "--json", "--engine", engine).stdout)["exports"]
     assert [e["name"] for e in exports] == ["memory", "glob" + HOSTILE, "fn" + HOSTILE]
 
