@@ -164,6 +164,10 @@ def command_section(path: str, command: Any, ctx: Any) -> list[str]:
     if help_text:
         paragraphs = [" ".join(p.split()) for p in help_text.split("\n\n")]
         lines += [*"\n\n".join(paragraphs).split("\n"), ""]
+    epilog = (command.epilog or "").strip()
+    if epilog:
+        title, _, body = epilog.partition("\n")
+        lines += [title, "", "```sh", *(line.strip() for line in body.splitlines()), "```", ""]
     subcommands = getattr(command, "commands", None)
     if subcommands:
         lines += ["| command | description |", "|---|---|"]

@@ -352,7 +352,7 @@ def test_wasi_directory_grants(cli, tmp_path: Path) -> None:
 
 
 def test_wasi_stdout_is_captured(cli) -> None:
-    outcome = cli("call", WASI, "say", '"hello\\nworld"')
+    outcome = cli("call", WASI, "say", '"hello\\nworld"', "--guest-stdout", "stderr")
     assert (outcome.code, outcome.stdout) == (0, "")
     assert outcome.stderr == "[guest stdout] hello\n[guest stdout] world\n"
     document = json.loads(cli("call", WASI, "say", '"hi"', "--json").stdout)

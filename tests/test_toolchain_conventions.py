@@ -129,7 +129,7 @@ TINYGO_WARNING = (
 def test_a_result_the_guest_will_not_free_is_shown_with_a_warning(
     argv: tuple, stdout: str, engine: str, cli: Callable
 ) -> None:
-    outcome = cli("call", TINYGO, *argv, "--engine", engine)
+    outcome = cli("call", TINYGO, *argv, "--guest-stdout", "stderr", "--engine", engine)
     assert (outcome.code, outcome.stdout) == (0, stdout)
     assert outcome.stderr == (
         f"[guest stdout] panic: free: invalid pointer\nwasmcall: warning: {TINYGO_WARNING}\n"

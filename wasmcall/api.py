@@ -13,21 +13,23 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.arguments import Argument
 from wasmcall.components.detect import is_component
-from wasmcall.conventions.detect import detect_convention
+from wasmcall.conventions.detect import Convention, detect_convention
 from wasmcall.conventions.results import ResultSpec
 from wasmcall.engines import DEFAULT_ENGINE, compile_cached, load_engine
-from wasmcall.engines.base import CallLimits, Limits, WasiSettings, unmarshallable
-from wasmcall.linking import is_wasi
+from wasmcall.engines.base import CallLimits, CompiledModule, Limits, WasiSettings, unmarshallable
+from wasmcall.errors import LoadError
+from wasmcall.linking import ImportOptions, build_linking, is_wasi
 from wasmcall.modules import has_start_function, read_module
 from wasmcall.records import CallResult, ModuleReport
 from wasmcall.request import CallRequest, plain_values
 from wasmcall.session import open_session
-from wasmcall.suggest import is_runtime_export, suggest_arguments
+from wasmcall.suggest import ModuleFacts, is_runtime_export, suggest_arguments
 
 if TYPE_CHECKING:
     from wasmcall.components.records import ComponentCallResult, ComponentReport
 
 __all__ = ["call", "inspect", "open_session"]
+NUMBER_TYPES = ("i32", "i64", "f32", "f64")
 
 
 def call(
@@ -81,12 +83,6 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[
         return inspect_component(module, engine)
     compiled = compile_cached(load_engine(engine), source, str(module))
     detection = detect_convention(compiled)
-    suggestions = tuple(
-        (e.name, " ".join(suggest_arguments(e.signature, detection.convention)))
-        for e in compiled.exports
-        if e.kind == "func" and e.signature is not None and not is_runtime_export(e.name)
-        and not unmarshallable(e.signature)
-    )
     return ModuleReport(
         module=str(module),
         engine=engine,
@@ -99,5 +95,29 @@ def inspect(module: Union[str, Path], *, engine: str = DEFAULT_ENGINE) -> Union[
         wasi=any(is_wasi(i) for i in compiled.imports),
         start=has_start_function(source),
         initialize=compiled.function("_initialize") is not None,
-        suggestions=suggestions,
+        suggestions=suggest_calls(compiled, detection.convention),
     )
+
+
+def suggest_calls(compiled: CompiledModule, convention: Convention) -> tuple[tuple[str, str], ...]:
+    """(export, arguments) for the exports people call by hand, where a line can be trusted to run.
+
+    Nothing for a module wasmcall cannot link as it stands (imports nobody
+    provides), nor for exports whose own signature it cannot marshal (v128, references).
+    """
+    try:
+        build_linking(compiled, ImportOptions(WasiSettings()))
+    except LoadError:
+        return ()
+    facts = ModuleFacts.of(convention, {e.name for e in compiled.exports}, compiled.imports)
+    found = []
+    for export in compiled.exports:
+        if export.kind != "func" or export.signature is None or is_runtime_export(export.name):
+            continue
+        if unmarshallable(export.signature):
+            continue
+        words = suggest_arguments(export.name, export.signature, facts)
+        if words is not None:
+            found.append((export.name, " ".join(words)))
+    return tuple(found)
+

@@ -18,6 +18,8 @@ WASM_MAGIC = b"\0asm"
 HEADER_SIZE = 8
 START_SECTION = 8
 MEMORY_SECTION = 5
+EXPORT_SECTION = 7
+EXPORT_KINDS = ("func", "table", "memory", "global", "tag")
 # A u32 takes at most 5 LEB128 bytes (a u64 10); anything longer is malformed,
 # and the cap keeps a run of 0x80 bytes from building an enormous integer.
 
@@ -80,3 +82,34 @@ def sections(wasm: bytes) -> Iterator[Section]:
 def has_start_section(wasm: bytes) -> bool:
     """Whether the module declares a start function (section 8), which runs at instantiation."""
     return any(section.id == START_SECTION for section in sections(wasm))
+
+
+def read_name(data: bytes, offset: int) -> tuple[str, int]:
+    """A length-prefixed UTF-8 name at ``offset`` and the offset after it; LoadError if malformed."""
+    length, start = read_u32(data, offset)
+    if start + length > len(data):
+        raise LoadError(f"malformed module: name at byte {offset} runs past the end")
+    return data[start:start + length].decode("utf-8", errors="replace"), start + length
+
+
+def export_names(wasm: bytes) -> list[tuple[str, str]]:
+    """(name, kind) of every export, read from the export section alone.
+
+    For shell completion, which must neither compile nor run the module; the
+    export section comes before the code, so a module cut short after it
+    still answers.
+    """
+    found: list[tuple[str, str]] = []
+    try:
+        section = next(s for s in sections(wasm) if s.id == EXPORT_SECTION)
+    except (StopIteration, LoadError):
+        return found
+    count, offset = read_u32(wasm, section.start)
+    for _ in range(count):
+        name, offset = read_name(wasm, offset)
+        if offset >= section.end:
+            raise LoadError("malformed module: the export section runs past its end")
+        kind = wasm[offset]
+        _, offset = read_u32(wasm, offset + 1)
+        found.append((name, EXPORT_KINDS[kind] if kind < len(EXPORT_KINDS) else f"kind {kind}"))
+    return found

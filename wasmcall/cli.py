@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 import threading
@@ -24,6 +25,8 @@ from typer.core import TyperCommand
 
 from wasmcall import __version__
 from wasmcall.arguments import ArgKind, TypedArgument, parse_argument, parse_hex, place_buffers, read_stdin
+from wasmcall.color import ColorChoice, set_color
+from wasmcall.completion import complete_export, complete_result_kind
 from wasmcall.conventions.detect import Convention
 from wasmcall.conventions.results import PackedOrder, ResultKind, ResultSpec, parse_result_kind
 from wasmcall.engines import DEFAULT_ENGINE
@@ -31,6 +34,8 @@ from wasmcall.engines.base import CallLimits, DirGrant, Limits, WasiSettings
 from wasmcall.errors import (
     ExitCode,
     ExpectationError,
+    GuestError,
+    GuestExitError,
     InternalError,
     StopSignal,
     UsageError,
@@ -53,6 +58,7 @@ RESULT_PANEL = "Result"
 OUTPUT_PANEL = "Output and checks"
 GUEST_PANEL = "Guest and engine"
 WASI_PANEL = "WASI capabilities (none unless granted)"
+REQUIRED_BRACES = re.compile(r"\{([A-Z_.]+)\}")
 
 
 class EngineName(str, Enum):
@@ -60,10 +66,23 @@ class EngineName(str, Enum):
     WASMER = "wasmer"
 
 
+class GuestStdout(str, Enum):
+    STDOUT = "stdout"
+    STDERR = "stderr"
+
+
 DEFAULT_ENGINE_NAME = EngineName(DEFAULT_ENGINE)
 
 
-class OrderedCommand(TyperCommand):
+class PlainUsageCommand(TyperCommand):
+    """Usage lines without the braces Typer puts around required arguments (``{MODULE}``):
+    the convention everywhere else, and in our docs, is a bare MODULE for required, [VALUES] for optional."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [REQUIRED_BRACES.sub(r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class OrderedCommand(PlainUsageCommand):
     """Remembers the order of argument options across kinds.
 
     Click groups values per option, losing ``--bytes 1 --i32 5 --str x``'s
@@ -88,7 +107,7 @@ app = typer.Typer(
     name="wasmcall",
     help="Call WebAssembly exports with bytes, strings and numbers.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh and fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -277,6 +296,13 @@ def option(flag: str, help: str, panel: str, metavar: Optional[str] = None, **ex
     return typer.Option(flag, metavar=metavar, help=help, rich_help_panel=panel, **extra)
 
 
+def one_of(help: str, choices: type[Enum]) -> str:
+    """A choice option's help naming its choices in words, which wrap between words at any width
+    (a ``<a|b|c>`` metavar was cut mid-word at 80 columns)."""
+    names = [str(member.value) for member in choices]
+    return f"{help} {', '.join(names[:-1])} or {names[-1]}."
+
+
 def argument_option(flag: str, metavar: str, help: str) -> Any:
     return option(flag, help, ARGUMENT_PANEL, metavar, show_default=False)
 
@@ -284,10 +310,16 @@ def argument_option(flag: str, metavar: str, help: str) -> Any:
 Values = Optional[list[str]]
 Text = Optional[str]
 ModuleArg = Annotated[str, typer.Argument(metavar="MODULE", help="A .wasm or .wat file.", show_default=False)]
-EngineOpt = Annotated[EngineName, option("--engine", "The WebAssembly runtime.", GUEST_PANEL)]
+EngineOpt = Annotated[EngineName, option(
+    "--engine", one_of("The WebAssembly runtime:", EngineName), GUEST_PANEL, "NAME",
+)]
 JsonOpt = Annotated[bool, option("--json", "Print one JSON document (docs/json-output.md).", OUTPUT_PANEL)]
 TracebackOpt = Annotated[bool, option(
     "--traceback", "Show the Python traceback of an error (or set WASMCALL_TRACEBACK=1).", OUTPUT_PANEL,
+)]
+ColorOpt = Annotated[ColorChoice, option(
+    "--color", "Colour: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always or never.",
+    OUTPUT_PANEL, "WHEN",
 )]
 
 
@@ -309,6 +341,21 @@ def reject_unknown_options(tokens: list[str]) -> None:
             raise UsageError(f"No such option: {token} (see 'wasmcall call --help')")
 
 
+def reject_repeated_checks(ctx: typer.Context) -> None:
+    """One call has one result, so ``--expect`` and ``--expect-hex`` each check it once.
+
+    click would keep only the last of two, silently dropping a check; a second
+    is a usage error instead. Several result values are one expectation too:
+    ``--expect "2 5 3"``.
+    """
+    seen = ctx.meta.get(ORDER_KEY, [])
+    for name, flag, hint in (("expect", "--expect", ' (several result values are one: --expect "2 5 3")'),
+                             ("expect_hex", "--expect-hex", "")):
+        count = seen.count(name)
+        if count > 1:
+            raise UsageError(f"{flag} given {count} times; a call has one result, so give it once{hint}")
+
+
 @dataclass(frozen=True)
 class CallInvocation:
     """A parsed ``wasmcall call`` line: the module, the request, how to open the session, how to show it."""
@@ -321,16 +368,27 @@ class CallInvocation:
     expect_hex: Optional[str]
     repeat: int = 1
     expect_no_leak: bool = False
+    guest_stdout: str = GuestStdout.STDERR.value
+    exit_with_guest: bool = False
+
+
+CALL_EXAMPLES = """Examples:
+  wasmcall call guests/rust/memory.wasm add 2 40
+  wasmcall call guests/rust/memory.wasm upper --str hello --ret ptr
+  wasmcall call guests/rust/memory.wasm array_sum --bytes 1,2,3 --expect 6
+  wasmcall call guests/rust/memory.wasm upper_pair --file in.bin --raw > out.bin
+  wasmcall call guests/c/wasi_guest.wasm file_size --str /d/f.txt --dir data::/d"""
 
 
 @app.command(
-    cls=OrderedCommand, no_args_is_help=True, context_settings={"ignore_unknown_options": True}
+    cls=OrderedCommand, no_args_is_help=True, context_settings={"ignore_unknown_options": True},
+    epilog=CALL_EXAMPLES,
 )
 def call(
     ctx: typer.Context,
     module: ModuleArg,
     export: Annotated[str, typer.Argument(
-        metavar="EXPORT", help="The function export to call.", show_default=False,
+        metavar="EXPORT", help="The function export to call.", show_default=False, autocompletion=complete_export,
     )],
     values: Annotated[Values, typer.Argument(
         metavar="VALUES",
@@ -356,14 +414,16 @@ def call(
     ret: Annotated[str, option(
         "--ret", "How the export returns its result: auto, value, ptr-len, packed, out, area, cstr, ptr, "
         "arg:K (argument K's buffer) or from:NAME (at the address export NAME gives).", RESULT_PANEL, "KIND",
+        autocompletion=complete_result_kind,
     )] = ResultKind.AUTO.value,
     ret_len: Annotated[Text, option(
         "--ret-len", "With --ret ptr: the length N, or @K for argument K's length.", RESULT_PANEL, "N|@K",
         show_default=False,
     )] = None,
     packed_order: Annotated[PackedOrder, option(
-        "--packed-order", "Which half of a packed i64 (--ret packed, i64 buffer params) holds the pointer.",
-        RESULT_PANEL,
+        "--packed-order", one_of(
+            "Which half of a packed i64 (--ret packed, i64 buffer params) holds the pointer:", PackedOrder,
+        ), RESULT_PANEL, "ORDER",
     )] = PackedOrder.PTR_HIGH,
     free_inputs: Annotated[bool, option(
         "--free-inputs", "Free input buffers after the call (for guests that only borrow).", RESULT_PANEL,
@@ -397,9 +457,11 @@ def call(
     expect_no_leak: Annotated[bool, option(
         "--expect-no-leak", "With --repeat: exit 1 if the guest leaks.", OUTPUT_PANEL,
     )] = False,
+    color: ColorOpt = ColorChoice.AUTO,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     convention: Annotated[Optional[Convention], option(
-        "--convention", "Override the detected guest convention.", GUEST_PANEL, show_default=False,
+        "--convention", one_of("Override the detected guest convention:", Convention), GUEST_PANEL, "NAME",
+        show_default=False,
     )] = None,
     alloc: Annotated[Text, option(
         "--alloc", "The guest's allocator export.", GUEST_PANEL, "NAME", show_default=False,
@@ -408,8 +470,8 @@ def call(
         "--free", "The guest's free export.", GUEST_PANEL, "NAME", show_default=False,
     )] = None,
     as_types: Annotated[Text, option(
-        "--as-types", "AssemblyScript: the params' classes (and result), when no bindings say.", GUEST_PANEL,
-        "'T, ... [-> T]'", show_default=False,
+        "--as-types", "AssemblyScript: the params' classes and the result's, when no bindings say: "
+        "'Uint8Array, i32 -> Int32Array'.", GUEST_PANEL, "TYPES", show_default=False,
     )] = None,
     timeout: Annotated[Text, option(
         "--timeout", "Stop the run after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL, "DURATION",
@@ -436,6 +498,13 @@ def call(
     stub_imports: Annotated[bool, option(
         "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
     )] = False,
+    guest_stdout: Annotated[Optional[GuestStdout], option(
+        "--guest-stdout", "WASI: where the guest's stdout goes, stdout or stderr (default: stdout; stderr "
+        "with --json or --raw).", WASI_PANEL, "WHERE", show_default=False,
+    )] = None,
+    exit_with_guest: Annotated[bool, option(
+        "--exit-with-guest", "WASI: exit with the status the guest gives proc_exit (instead of 3).", WASI_PANEL,
+    )] = False,
 ) -> Optional[CallInvocation]:
     """Call EXPORT in MODULE and show its result.
 
@@ -443,7 +512,10 @@ def call(
     each buffer is copied into guest memory through the guest's allocator.
     """
     with error_boundary(json_output, traceback, reraise=ctx.obj == PARSE_ONLY):
+        if ctx.obj != PARSE_ONLY:
+            set_color(color)
         reject_unknown_options([export, *(values or [])])
+        reject_repeated_checks(ctx)
         if expect_hex is not None:
             parse_hex(expect_hex, "--expect-hex")  # a bad check is a usage error before the guest runs
         given = {
@@ -489,6 +561,8 @@ def call(
             expect_hex=expect_hex,
             repeat=repeat,
             expect_no_leak=expect_no_leak,
+            guest_stdout=guest_output_channel(guest_stdout, json_output, raw),
+            exit_with_guest=exit_with_guest,
         )
         if expect_no_leak and repeat < 2:
             raise UsageError("--expect-no-leak needs --repeat N with N of 2 or more (a leak shows across calls)")
@@ -496,6 +570,18 @@ def call(
             return invocation
         run_invocation(invocation)
     return None
+
+
+def guest_output_channel(choice: Optional[GuestStdout], json_output: bool, raw: bool) -> str:
+    """Where a WASI guest's stdout goes: wasmcall's stdout, as with any program run from a shell,
+    unless stdout is kept for the result alone (``--json``, ``--raw``): then stderr, labelled."""
+    reserved = "--json" if json_output else "--raw" if raw else None
+    if choice is GuestStdout.STDOUT and reserved:
+        raise UsageError(f"--guest-stdout stdout cannot be used with {reserved}, "
+                         "which keeps stdout for the result alone")
+    if choice is not None:
+        return choice.value
+    return GuestStdout.STDERR.value if reserved else GuestStdout.STDOUT.value
 
 
 def run_invocation(invocation: CallInvocation) -> None:
@@ -517,11 +603,29 @@ def run_invocation(invocation: CallInvocation) -> None:
 
         run_repeated(invocation, run_interruptibly)
         return
-    result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
+    try:
+        result = run_interruptibly(invocation.options.engine == EngineName.WASMTIME.value, one_call)
+    except GuestError as error:
+        show_output_before_failure(error, invocation)
+        raise
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)
-    show_call(result, invocation.mode)
+    show_call(result, invocation.mode, guest_stdout=invocation.guest_stdout)
     check_expectations(result, invocation.expect, invocation.expect_hex)
+
+
+def show_output_before_failure(error: GuestError, invocation: CallInvocation) -> None:
+    """What a guest printed before it failed, where its output goes; with ``--exit-with-guest``,
+    a guest's ``proc_exit`` status becomes wasmcall's own (and the JSON envelope's)."""
+    from wasmcall.render import write_guest_output
+
+    if isinstance(error, GuestExitError) and invocation.exit_with_guest:
+        error.exit_code = error.code  # type: ignore[assignment]  # any status 1..125, not only ExitCode's
+    if invocation.mode == "json":
+        return
+    stderr_tail = "\n".join(error.guest_stderr).encode()
+    to_stdout = sys.stdout if invocation.guest_stdout == GuestStdout.STDOUT.value else None
+    write_guest_output(error.guest_stdout, stderr_tail, sys.stderr, to_stdout)
 
 
 def parse_call_words(words: list[str], command: Any = None) -> CallInvocation:
@@ -560,14 +664,18 @@ def call_command() -> Any:
     return group.commands["call"]
 
 
-@app.command()
+@app.command(cls=PlainUsageCommand, epilog="""Examples:
+  wasmcall inspect guests/rust/memory.wasm
+  wasmcall inspect guests/rust/memory.wasm --json""")
 def inspect(
     module: ModuleArg,
     json_output: JsonOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
     traceback: TracebackOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """Show a module's exports, imports, memories and guest convention."""
+    set_color(color)
     with error_boundary(json_output, traceback):
         from wasmcall import api
         from wasmcall.render import show_report
@@ -586,7 +694,10 @@ class CheckEngineName(str, Enum):
     ALL = "all"
 
 
-@app.command(no_args_is_help=True)
+@app.command(cls=PlainUsageCommand, no_args_is_help=True, epilog="""Examples:
+  wasmcall check checks.toml
+  wasmcall check checks.toml --junit report.xml
+  wasmcall check checks.toml --engine all -k upper""")
 def check(
     ctx: typer.Context,
     files: Annotated[list[str], typer.Argument(
@@ -597,8 +708,8 @@ def check(
     )] = None,
     json_output: JsonOpt = False,
     engine: Annotated[Optional[CheckEngineName], option(
-        "--engine", "Run every check on this engine instead of its own; all: on each installed engine, "
-        "and fail checks whose engines disagree.", CHECKS_PANEL, show_default=False,
+        "--engine", "Run every check on this engine (wasmtime or wasmer) instead of its own; all: on each "
+        "installed engine, and fail checks whose engines disagree.", CHECKS_PANEL, "NAME", show_default=False,
     )] = None,
     pattern: Annotated[Text, option(
         "-k", "Run only the checks whose name contains PATTERN (or matches it as a glob).", CHECKS_PANEL,
@@ -608,12 +719,14 @@ def check(
         "--fail-fast", "Stop at the first failing check (the rest count as skipped).", CHECKS_PANEL,
     )] = False,
     traceback: TracebackOpt = False,
+    color: ColorOpt = ColorChoice.AUTO,
 ) -> None:
     """Run the checks in checks FILEs (TOML) in one process; exit 1 if any failed.
 
     Each check calls an export like 'wasmcall call' and compares what comes
     back; every check runs, on a fresh instance of its module.
     """
+    set_color(color)
     with error_boundary(json_output, traceback):
         from wasmcall.checks import load_checks, run_checks, select_checks
 

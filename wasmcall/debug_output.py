@@ -35,8 +35,11 @@ def show_call(
     stdout: Optional[TextIO] = None,
     stderr: Optional[TextIO] = None,
     more: Optional[dict[str, Any]] = None,
+    guest_stdout: str = "stderr",
 ) -> None:
     """``render.show_result`` plus the trace: lines on stderr first, or a ``"trace"`` list in JSON.
+
+    ``guest_stdout`` is where a WASI guest's stdout goes (``render.show_result``).
 
     ``more`` are further keys for the JSON envelope (``"repeat"``).
     """
@@ -45,7 +48,7 @@ def show_call(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if not isinstance(result, CallResult):  # a component: no trace, dumps or repeat
-        show_result(result, mode, stdout, stderr)
+        show_result(result, mode, stdout, stderr, guest_stdout=guest_stdout)
         return
     extras = {**call_extras(result), **(more or {})}
     if mode == "json" and extras:
@@ -54,7 +57,7 @@ def show_call(
     if mode != "json":
         write_trace(result.trace, stderr)
         stderr.flush()
-    show_result(result, mode, stdout, stderr)
+    show_result(result, mode, stdout, stderr, guest_stdout=guest_stdout)
     if mode != "json":
         write_dumps(result.dumps, stderr)
 

@@ -36,6 +36,7 @@ class Styles:
     offset: tuple[str, str] = ("", "")
     ascii: tuple[str, str] = ("", "")
     note: tuple[str, str] = ("", "")
+    number: tuple[str, str] = ("", "")
 
 
 PLAIN = Styles()

@@ -91,7 +91,9 @@ class GuestError(WasmcallError):
     """The guest failed while wasmcall ran it.
 
     ``guest_stderr`` holds the last lines a WASI guest wrote to stderr before
-    failing, which usually say why; ``frames`` the wasm backtrace of a trap.
+    failing, which usually say why; ``guest_stdout`` what it printed before
+    failing (a guest that prints its answer, then exits non-zero); ``frames``
+    the wasm backtrace of a trap.
     """
 
     exit_code = ExitCode.GUEST_FAILED
@@ -101,6 +103,7 @@ class GuestError(WasmcallError):
     """The wasm backtrace when the engine gave one (``engines.traps.Frame``, innermost first, capped)."""
     frame_count: int = 0
     """How many frames the backtrace had in all, counting those beyond the cap."""
+    guest_stdout: bytes = b""
 
 
 class TrapError(GuestError):

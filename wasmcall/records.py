@@ -97,6 +97,8 @@ class CallResult:
     """Every step of the call when it was traced (``CallRequest.trace``), else empty."""
     dumps: tuple[MemoryDump, ...] = ()
     """The memory asked for with ``CallRequest.dumps``, in order."""
+    guest_exit: Optional[int] = None
+    """0 when a WASI guest ended the call with ``proc_exit(0)``; None when the export returned."""
 
 
 @dataclass(frozen=True)

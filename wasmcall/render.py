@@ -14,8 +14,9 @@ from __future__ import annotations
 import sys
 from typing import IO, TYPE_CHECKING, Any, Optional, TextIO, Union
 
+from wasmcall.color import make_console, wants_color
 from wasmcall.dump import Styles, hexdump_lines, text_chunks, write_chunks, write_hexdump, write_text
-from wasmcall.errors import ExpectationError, WasmcallError
+from wasmcall.errors import ExpectationError, GuestExitError, WasmcallError
 from wasmcall.expect import ResultExpectationError, string_difference
 from wasmcall.jsonstream import StreamedString, write_document
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
@@ -78,25 +79,48 @@ def streamed_text(data: ResultBytes) -> StreamedString:
     return StreamedString(lambda: text_chunks(data.data))
 
 
-def guest_output_fields(result: CallResult) -> dict[str, str]:
-    """A WASI guest's stdout and stderr, decoded leniently; absent for guests without WASI."""
+def guest_output_fields(result: CallResult) -> dict[str, Any]:
+    """A WASI guest's stdout and stderr, decoded leniently, and its exit status (null unless it
+    called ``proc_exit``); absent for guests without WASI."""
     if result.stdout is None or result.stderr is None:
         return {}
     return {
         "stdout": result.stdout.decode("utf-8", errors="replace"),
         "stderr": result.stderr.decode("utf-8", errors="replace"),
+        "guest_exit": result.guest_exit,
     }
 
 
-def write_guest_output(result: CallResult, stream: IO[str]) -> None:
-    """Show what a WASI guest printed on wasmcall's stderr, labelled, never mixed with the result.
+def write_guest_output(
+    guest_stdout: Optional[bytes], guest_stderr: Optional[bytes], stderr: IO[str],
+    stdout: Optional[IO[str]] = None,
+) -> None:
+    """Show what a WASI guest printed, before the result.
 
-    Escaped when that stderr is a terminal; left as the guest wrote it when it goes to a file or pipe.
+    Its stderr goes to wasmcall's stderr, each line labelled ``[guest stderr]``.
+    Its stdout goes to wasmcall's stdout as the guest wrote it when ``stdout``
+    is given (``--guest-stdout stdout``), else labelled ``[guest stdout]`` on
+    stderr. Escaped where the stream is a terminal; exact bytes in a file or pipe.
     """
-    escape = is_terminal(stream)
-    for name, text in guest_output_fields(result).items():
-        for line in text.splitlines():
-            stream.write(f"[guest {name}] {escape_controls(line) if escape else line}\n")
+    if guest_stdout and stdout is not None:
+        write_guest_bytes(guest_stdout, stdout)
+    streams = ([] if stdout is not None else [("stdout", guest_stdout)]) + [("stderr", guest_stderr)]
+    escape = is_terminal(stderr)
+    for name, data in streams:
+        for line in (data or b"").decode("utf-8", errors="replace").splitlines():
+            stderr.write(f"[guest {name}] {escape_controls(line) if escape else line}\n")
+
+
+def write_guest_bytes(data: bytes, stdout: IO[str]) -> None:
+    """The guest's stdout on wasmcall's: exact bytes to a pipe, escaped text on a terminal; a newline
+    is added when the guest's last line lacks one, so the result never starts on that line."""
+    if is_terminal(stdout):
+        stdout.write(escape_controls(data.decode("utf-8", errors="replace")))
+    else:
+        write_bytes(data, stdout)
+    if not data.endswith(b"\n"):
+        stdout.write("\n")
+    stdout.flush()
 
 
 def error_envelope(error: WasmcallError) -> dict[str, Any]:
@@ -109,6 +133,9 @@ def error_envelope(error: WasmcallError) -> dict[str, Any]:
         return {**envelope(error.result), "error": body}
     if isinstance(error, ExpectationError):
         body.update(expected=error.expected, actual=error.actual)
+    if isinstance(error, GuestExitError):
+        stdout = error.guest_stdout.decode("utf-8", errors="replace")
+        return {"wasmcall": ENVELOPE_VERSION, "guest_exit": error.code, "stdout": stdout, "error": body}
     return {"wasmcall": ENVELOPE_VERSION, "error": body}
 
 
@@ -178,17 +205,23 @@ def write_json(document: dict[str, Any], stream: IO[str]) -> None:
 
 
 def write_plain(result: CallResult, stream: IO[str]) -> None:
-    """What a pipe gets: the text byte for byte, a hexdump of binary, or the values."""
+    """What a pipe gets: the text byte for byte, a hexdump of binary, or the values.
+
+    With colour forced (``--color always``, ``FORCE_COLOR``) numbers are bold
+    and the hexdump is styled as on a terminal; text is never touched.
+    """
     data = result.result
+    styles = ansi_styles() if wants_color(stream) else Styles()
     if data is None:
-        text = " ".join(format_value(v, t) for v, t in typed_values(result))
+        bold, plain = styles.number
+        text = " ".join(f"{bold}{format_value(v, t)}{plain}" for v, t in typed_values(result))
         if text:
             stream.write(text + "\n")
     elif data.is_text:
         write_bytes(data.data, stream)
         stream.write("\n")
     else:
-        write_chunks(hexdump_lines(data.data), stream)
+        write_chunks(hexdump_lines(data.data, styles=styles), stream)
 
 
 def write_bytes(data: bytes, stream: IO[str]) -> None:
@@ -215,10 +248,9 @@ def write_raw(result: CallResult, stream: IO[bytes]) -> None:
 def show_terminal(result: CallResult, stdout: IO[str], stderr: IO[str], full: bool) -> None:
     """A terminal view: the result on stdout (shortened past a screenful unless ``full``), a quiet
     one-line summary on stderr. Lines are written directly: rich's Table took 16.9 s for 1 MiB."""
-    from rich.console import Console
     from rich.text import Text
 
-    out = Console(file=stdout, highlight=False)
+    out = make_console(stdout)
     data = result.result
     columns, rows = screen_size(stdout)
     styles = terminal_styles(out)
@@ -230,22 +262,33 @@ def show_terminal(result: CallResult, stdout: IO[str], stderr: IO[str], full: bo
     else:
         write_hexdump(data.data, stdout, 0 if full else rows, styles)
     stdout.flush()
-    Console(file=stderr, highlight=False).print(Text(summary(result), style="dim"), soft_wrap=True)
+    print_summary(summary(result), stderr)
+
+
+def print_summary(text: str, stderr: IO[str]) -> None:
+    """The dim summary line, wrapped by rich between words: a terminal's own wrapping (soft wrap)
+    cut ``0x110018`` in two at the last column."""
+    from rich.text import Text
+
+    make_console(stderr).print(Text(text, style="dim"))
 
 
 def terminal_styles(console: Any) -> Styles:
     """The hexdump's colours as ANSI prefixes and suffixes, or none when the console has colour off."""
-    from rich.style import Style
-
     if console.color_system is None:
         return Styles()
+    return ansi_styles()
+
+
+def ansi_styles() -> Styles:
+    """Standard colours and attributes only, so every colour system spells them the same."""
+    from rich.style import Style
 
     def pair(name: str) -> tuple[str, str]:
-        # Standard colours and attributes only, so every colour system spells them the same.
         before, _, after = Style.parse(name).render("\0").partition("\0")
         return before, after
 
-    return Styles(offset=pair("dim"), ascii=pair("cyan"), note=pair("dim"))
+    return Styles(offset=pair("dim"), ascii=pair("cyan"), note=pair("dim"), number=pair("bold"))
 
 
 def summary(result: CallResult) -> str:
@@ -254,23 +297,29 @@ def summary(result: CallResult) -> str:
         parts.append(f"{result.convention} convention")
     if result.result is not None:
         parts.append(f"{result.result.length} bytes at {result.result.ptr:#x}")
+    if result.guest_exit is not None:
+        parts.append(f"guest exited with {result.guest_exit}")
     parts.append(f"{result.elapsed_ms:.3f} ms")
     return " · ".join(parts)
 
 
 def show_result(
     result: Union[CallResult, ComponentCallResult], mode: str,
-    stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None,
+    stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None, guest_stdout: str = "stderr",
 ) -> None:
-    """Render for ``mode`` (one of MODES); a component's result has its own renderer."""
+    """Render for ``mode`` (one of MODES); a component's result has its own renderer.
+
+    ``guest_stdout`` is where a WASI guest's stdout goes outside JSON:
+    ``stdout`` (before the result) or ``stderr`` (labelled lines).
+    """
     if not isinstance(result, CallResult):
         from wasmcall.components.render import show_component_result
 
-        return show_component_result(result, mode, stdout, stderr)
+        return show_component_result(result, mode, stdout, stderr, guest_stdout)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if mode != "json":
-        write_guest_output(result, stderr)
+        write_guest_output(result.stdout, result.stderr, stderr, stdout if guest_stdout == "stdout" else None)
     if mode == "json":
         write_json(envelope(result), stdout)
     elif mode == "raw":
@@ -340,11 +389,10 @@ def show_report(
     if mode == "plain":
         stdout.write("\n".join(report_lines(report)) + "\n")
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stdout, highlight=False)
+    console = make_console(stdout)
     for line in report_lines(report)[:6]:
         console.print(Text(line), soft_wrap=True)
     suggestions = dict(report.suggestions)

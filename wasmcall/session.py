@@ -133,11 +133,12 @@ class LocalSession(Session):
         instance = self.live()
         plan = plan_call(self.compiled, request, self.facts)
         limits = request.limits or self.options.limits.per_call
+        instance.exit_status = None
         try:
             with instance.budget(limits):
                 execution = execute(instance, plan)
         except GuestError as error:
-            error.guest_stderr = self.new_stderr_tail()
+            error.guest_stdout, error.guest_stderr = self.output_before_failure()
             raise
         stdout, stderr = self.new_output()
         return CallResult(
@@ -155,6 +156,7 @@ class LocalSession(Session):
             hints=execution.hints,
             trace=execution.trace,
             dumps=execution.dumps,
+            guest_exit=instance.exit_status,
         )
 
     def new_output(self) -> tuple[Optional[bytes], Optional[bytes]]:
@@ -164,13 +166,14 @@ class LocalSession(Session):
             return None, None
         return output.stdout, output.stderr
 
-    def new_stderr_tail(self) -> tuple[str, ...]:
-        """The last few lines the guest wrote to stderr before failing: usually the reason."""
+    def output_before_failure(self) -> tuple[bytes, tuple[str, ...]]:
+        """What the guest printed before failing (a guest that prints, then exits non-zero, still
+        showed something), and the last few lines of its stderr: usually the reason."""
         if self.instance is None:
-            return ()
-        _, stderr = self.new_output()
+            return b"", ()
+        stdout, stderr = self.new_output()
         lines = (stderr or b"").decode("utf-8", errors="replace").splitlines()
-        return tuple(lines[-GUEST_STDERR_LINES:])
+        return stdout or b"", tuple(lines[-GUEST_STDERR_LINES:])
 
     def memory_size(self) -> int:
         return self.live().memory_size()

@@ -15,9 +15,14 @@
  *   file_size  path as char*, uses WASI preopened directories
  *   env_len    name as char*, uses WASI environment variables
  *   quit       exit(code) -> WASI proc_exit
+ *   truncate_file  path as char*, opens it O_WRONLY|O_TRUNC (WASI path_open
+ *              with the TRUNCATE flag): 0, or the errno when refused
  * Inputs are borrowed: the host still owns (and frees) what it passed in.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,4 +117,16 @@ int env_len(const char *name) {
 EXPORT("quit")
 void quit(int code) {
     exit(code);
+}
+
+/* Open path for writing with O_TRUNC (WASI path_open with oflags TRUNCATE),
+ * emptying the file: 0 on success, else the errno (EPERM/ENOTCAPABLE on a
+ * read-only grant, ENOENT outside any grant). */
+EXPORT("truncate_file")
+int truncate_file(const char *path) {
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    if (fd < 0)
+        return errno;
+    close(fd);
+    return 0;
 }

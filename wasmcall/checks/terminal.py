@@ -12,16 +12,16 @@ from typing import IO, Any, Optional
 
 from wasmcall.checks.outcome import CheckOutcome, ChecksReport, Status
 from wasmcall.checks.report import engine_notes
+from wasmcall.color import make_console
 
 
 class ProgressView:
     """A context manager showing a progress bar; ``advance`` is called from the runner's thread."""
 
     def __init__(self, total: int, stream: IO[str]) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.console = Console(file=stream, highlight=False)
+        self.console = make_console(stream)
         self.progress = Progress(
             TextColumn("checks"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),
             TimeElapsedColumn(), console=self.console, transient=True,
@@ -46,11 +46,10 @@ class ProgressView:
 
 def show_report(report: ChecksReport, stream: IO[str]) -> None:
     """The failures (and skips) as a table, then the closing line, green or red."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stream, highlight=False)
+    console = make_console(stream)
     for note in engine_notes(report):
         console.print(Text(note, style="yellow"))
     shown = [o for o in report.outcomes if o.status is not Status.PASS]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from typing import IO, Any, Optional
 
+from wasmcall.color import make_console
 from wasmcall.components.json_values import json_value
 from wasmcall.components.records import ComponentCallResult, ComponentReport, WorldItem
 from wasmcall.components.types import ListType, Primitive, render_type
 from wasmcall.components.wit import world_lines, world_text
 from wasmcall.dump import hexdump_lines
-from wasmcall.render import ENVELOPE_VERSION, write_json
+from wasmcall.render import ENVELOPE_VERSION, print_summary, write_guest_output, write_json
 from wasmcall.terminal import escape_controls
 
 STRING = Primitive("string")
@@ -60,17 +61,16 @@ def result_bytes(result: ComponentCallResult) -> Optional[bytes]:
 
 
 def show_component_result(
-    result: ComponentCallResult, mode: str, stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None
+    result: ComponentCallResult, mode: str, stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,
+    guest_stdout: str = "stderr",
 ) -> None:
-    """Render for ``mode``: ``json``, ``raw``, ``rich`` or ``plain``."""
+    """Render for ``mode``: ``json``, ``raw``, ``rich`` or ``plain``; guest output as for a core module."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if mode == "json":
         write_json(call_envelope(result), stdout)
         return
-    for name, text in guest_output(result).items():
-        for line in text.splitlines():
-            stderr.write(f"[guest {name}] {escape_controls(line) if mode == 'rich' else line}\n")
+    write_guest_output(result.stdout, result.stderr, stderr, stdout if guest_stdout == "stdout" else None)
     if mode == "raw":
         stdout.flush()
         write_raw(result, stdout.buffer)  # type: ignore[union-attr]
@@ -91,10 +91,9 @@ def write_raw(result: ComponentCallResult, stream: IO[bytes]) -> None:
 
 
 def show_rich(result: ComponentCallResult, stdout: IO[str], stderr: IO[str]) -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    out = Console(file=stdout, highlight=False)
+    out = make_console(stdout)
     if result.signature.result == STRING:
         out.print(Text(escape_controls(result.value)), soft_wrap=True)
     elif result.signature.result == BYTES:
@@ -103,7 +102,7 @@ def show_rich(result: ComponentCallResult, stdout: IO[str], stderr: IO[str]) -> 
     elif result.wave is not None:
         out.print(Text(escape_controls(result.wave), style="bold"), soft_wrap=True)
     summary = f"{result.export}: {result.signature} · {result.engine} · component · {result.elapsed_ms:.3f} ms"
-    Console(file=stderr, highlight=False).print(Text(summary, style="dim"), soft_wrap=True)
+    print_summary(summary, stderr)
 
 
 def report_envelope(report: ComponentReport) -> dict[str, Any]:
@@ -156,10 +155,9 @@ def show_component_report(report: ComponentReport, mode: str, stdout: Optional[I
     if mode == "plain":
         stdout.write("\n".join(lines) + "\n")
         return
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=stdout, highlight=False)
+    console = make_console(stdout)
     for line in lines[:4]:
         console.print(line, markup=False)
     for line in lines[4:]:

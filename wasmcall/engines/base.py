@@ -293,6 +293,9 @@ class Instance(ABC):
             )
         yield
 
+    exit_status: Optional[int] = None
+    """0 once the guest called WASI ``proc_exit(0)``, which ends a call normally (other codes raise)."""
+
     def output(self) -> Optional[GuestOutput]:
         """What a WASI guest wrote since the last time this was asked; None when the guest has no WASI."""
         return None

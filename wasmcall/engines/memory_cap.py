@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Optional
 
 from wasmcall.binary import HEADER_SIZE, MEMORY_SECTION, read_u32, sections, write_u32
+from wasmcall.declarations import Declarations
 from wasmcall.engines.base import WASM_PAGE, ImportInfo, Limits, MemoryLimits
 from wasmcall.engines.traps import format_size
 from wasmcall.errors import LimitExceededError, LoadError, UsageError
 
 EXPORT_SECTION = 7
+WASI_MEMORY_EXPORT = "memory"
 MEMORY_KIND = 0x02
 NO_MAXIMUM = 0x00
 HAS_MAXIMUM = 0x01
@@ -116,3 +118,10 @@ def export_memory_zero(wasm: bytes, name: str) -> bytes:
         out += write_u32(len(body))
         out += body
     return bytes(out)
+
+
+def needs_memory_export(declared: Declarations) -> bool:
+    """A WASI module whose memory 0 is imported and not exported as "memory" (where both engines' WASI looks)."""
+    wasi = any(item.module.startswith("wasi_") for item in declared.imports)
+    exported = any(e.kind == "memory" and e.name == WASI_MEMORY_EXPORT for e in declared.exports)
+    return wasi and declared.memory_zero_import is not None and not exported

@@ -29,7 +29,14 @@ from wasmcall.engines.base import (
     WasiSettings,
 )
 from wasmcall.engines.capture import OutputCapture
-from wasmcall.engines.memory_cap import cap_memory, capped_limits, export_memory_zero, memory_creation_error
+from wasmcall.engines.memory_cap import (
+    WASI_MEMORY_EXPORT,
+    cap_memory,
+    capped_limits,
+    export_memory_zero,
+    memory_creation_error,
+    needs_memory_export,
+)
 from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
 from wasmcall.engines.wasmer_values import adapt, adapted_args, adapted_results, needs_adapter
 from wasmcall.errors import (
@@ -57,7 +64,6 @@ WASMER_TYPES = {
     "f32": wasmer.Type.F32,
     "f64": wasmer.Type.F64,
 }
-WASI_MEMORY_EXPORT = "memory"
 EXIT = re.compile(r"WASI exited with code: (\d+)")
 FRAME = re.compile(r"^\s*at (\S+) \(<module>\[(\d+)\]", re.MULTILINE)
 
@@ -98,13 +104,6 @@ class WasmerEngine(Engine):
         except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmerModule(self, module, declared)
-
-
-def needs_memory_export(declared: Declarations) -> bool:
-    """A WASI module whose memory 0 is imported and not exported as "memory" (where wasmer's WASI looks)."""
-    wasi = any(item.module.startswith("wasi_") for item in declared.imports)
-    exported = any(e.kind == "memory" and e.name == WASI_MEMORY_EXPORT for e in declared.exports)
-    return wasi and declared.memory_zero_import is not None and not exported
 
 
 class WasmerModule(CompiledModule):
@@ -228,8 +227,7 @@ class WasmerInstance(Instance):
             self.adapters[name] = adapt(wasmer, self.store, func, signature)
         return adapted_results(signature, self.adapters[name](*adapted_args(signature, args)))
 
-    @staticmethod
-    def guarded(action, where: str):
+    def guarded(self, action, where: str):
         """Run a guest action, turning wasmer's RuntimeErrors into wasmcall's errors."""
         try:
             return action()
@@ -241,6 +239,7 @@ class WasmerInstance(Instance):
             if exit_code:
                 code = int(exit_code.group(1))
                 if code == 0 and where != "start":
+                    self.exit_status = 0
                     return None
                 raise GuestExitError(f"guest exited with code {code} during {where!r}", code) from None
             frame = FRAME.search(text)

@@ -33,7 +33,12 @@ from wasmcall.engines.base import (
     running_engines,
 )
 from wasmcall.engines.capture import OutputCapture
-from wasmcall.engines.memory_cap import memory_creation_error
+from wasmcall.engines.memory_cap import (
+    WASI_MEMORY_EXPORT,
+    export_memory_zero,
+    memory_creation_error,
+    needs_memory_export,
+)
 from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message, wasmtime_frames
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.engines.wasmtime_values import call_exactly
@@ -105,10 +110,13 @@ class WasmtimeEngine(Engine):
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
             wasm = bytes(wasmtime.wat2wasm(source)) if isinstance(source, str) else source
-            module = wasmtime.Module(self.runtime, wasm)
+            module = wasmtime.Module(self.runtime, wasm)  # invalid modules fail here, worded by wasmtime
         except wasmtime.WasmtimeError as error:
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
-        return WasmtimeModule(self, module, declarations_of(wasm, label))
+        declared = declarations_of(wasm, label)
+        if needs_memory_export(declared):  # WASI finds memory through an export named "memory"
+            module = wasmtime.Module(self.runtime, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
+        return WasmtimeModule(self, module, declared)
 
     def interrupt(self) -> None:
         with self.lock:
@@ -269,6 +277,7 @@ class WasmtimeInstance(Instance):
             return action()
         except wasmtime.ExitTrap as exit_trap:
             if exit_trap.code == 0 and where != "start":
+                self.exit_status = 0
                 return None
             raise GuestExitError(
                 f"guest exited with code {exit_trap.code} during {where!r}", exit_trap.code
