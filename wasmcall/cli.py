@@ -5,8 +5,6 @@ exceptions and leave as one line on stderr (or the JSON error envelope) with
 the exit code documented in docs/exit-codes.md.
 """
 
-from __future__ import annotations
-
 import functools
 import os
 import signal
