@@ -29,6 +29,7 @@ from wasmcall.engines.base import (
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.memory_cap import cap_memory
 from wasmcall.engines.traps import describe_trap, first_line
+from wasmcall.engines.wasmer_cache import compile_module
 from wasmcall.errors import (
     EngineUnavailableError,
     GuestExitError,
@@ -96,7 +97,7 @@ class WasmerEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            module = wasmer.Module(self.store, source)
+            module = compile_module(self.store, source)  # wasmer_cache: on disk, keyed by the bytes
         except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmerModule(self, module)
