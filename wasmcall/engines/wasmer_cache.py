@@ -33,15 +33,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
-import wasmer
-import wasmer_compiler_cranelift
-
 MAGIC = b"wasmcall-wasmer-1\n"
 DIGEST_SIZE = 32
 
 
 def compile_module(store: Any, source: Union[bytes, str]) -> Any:
     """A ``wasmer.Module`` for ``source``: from the cache if a sound artifact is there, else compiled and kept."""
+    import wasmer  # imported by wasmer_engine first, which turns its absence into EngineUnavailableError
+
     directory = cache_directory()
     if directory is None:
         return wasmer.Module(store, source)
@@ -75,6 +74,9 @@ def cache_directory() -> Optional[Path]:
 
 def engine_build() -> bytes:
     """What a compiled artifact depends on besides the module: wasmer's version and the compiler's build."""
+    import wasmer
+    import wasmer_compiler_cranelift
+
     library = Path(wasmer_compiler_cranelift.__file__)
     try:
         built = library.stat()
@@ -94,6 +96,8 @@ def cache_key(source: Union[bytes, str]) -> str:
 
 def load_artifact(store: Any, path: Path) -> Any:
     """The module stored at ``path``, or None if there is none or it fails its digest (then it is removed)."""
+    import wasmer
+
     try:
         content = path.read_bytes()
     except OSError:
