@@ -15,7 +15,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,32 +47,47 @@ def artifacts(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.bin"))
 
 
+def run_python(program: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter: other tests may have imported wasmer into this one (then sessions cannot fork)."""
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+
+
+ADD = "s.call('add', [wasmcall.PlainValue('40'), wasmcall.PlainValue('2')]).values"
+
+
 def test_sessions_fork_from_a_wasmer_free_process(rust_guest: Path, cache_dir: Path) -> None:
-    assert "wasmer" not in sys.modules
-    with wasmcall.open_session(rust_guest, engine="wasmer") as session:
-        assert session.child.process is None  # type: ignore[attr-defined]  # forked, not a fresh interpreter
-    assert "wasmer" not in sys.modules
+    program = (
+        "import sys, wasmcall\n"
+        f"with wasmcall.open_session({str(rust_guest)!r}, engine='wasmer') as s:\n"
+        f"    print(s.child.process is None, {ADD}, 'wasmer' in sys.modules)"
+    )
+    completed = run_python(program)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "True (42,) False\n", "")
 
 
 def test_a_host_that_imported_wasmer_gets_a_fresh_interpreter(rust_guest: Path, cache_dir: Path) -> None:
     program = (
         "import sys, wasmer, wasmcall\n"
         f"with wasmcall.open_session({str(rust_guest)!r}, engine='wasmer') as s:\n"
-        "    values = s.call('add', [wasmcall.PlainValue('2'), wasmcall.PlainValue('3')]).values\n"
-        "    print(s.child.process is not None, values)"
+        f"    print(s.child.process is not None, {ADD})"
     )
-    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
-    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "True (5,)\n", "")
+    completed = run_python(program)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "True (42,)\n", "")
 
 
 def test_a_session_outlives_the_thread_that_opened_it(rust_guest: Path, cache_dir: Path) -> None:
     """PR_SET_PDEATHSIG follows the forking thread: children are forked by a long-lived spawner thread."""
-    opened: list[wasmcall.Session] = []
-    thread = threading.Thread(target=lambda: opened.append(wasmcall.open_session(rust_guest, engine="wasmer")))
-    thread.start()
-    thread.join()
-    with opened[0] as session:
-        assert session.call("add", [wasmcall.PlainValue("40"), wasmcall.PlainValue("2")]).values == (42,)
+    program = (
+        "import threading, time, wasmcall\n"
+        "opened = []\n"
+        f"thread = threading.Thread(target=lambda: opened.append(wasmcall.open_session({str(rust_guest)!r}, "
+        "engine='wasmer')))\n"
+        "thread.start(); thread.join(); time.sleep(0.2)\n"
+        "with opened[0] as s:\n"
+        f"    print(s.child.process is None, {ADD})"
+    )
+    completed = run_python(program)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "True (42,)\n", "")
 
 
 @pytest.mark.parametrize("program", [["-m", "wasmcall"], ["-c", "from wasmcall.launch import run; run()"]],
