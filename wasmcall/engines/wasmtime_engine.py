@@ -32,6 +32,7 @@ from wasmcall.engines.base import (
 )
 from wasmcall.engines.capture import OutputCapture
 from wasmcall.engines.traps import describe_trap, first_line, host_call_reason, limit_message
+from wasmcall.engines.wasmtime_calls import FastCall
 from wasmcall.engines.wasmtime_exports import ExportsByName
 from wasmcall.errors import (
     CallInterruptedError,
@@ -183,6 +184,7 @@ class WasmtimeInstance(Instance):
             raise
         exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
+        self.callers: dict[str, FastCall] = {}
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
         )
@@ -213,8 +215,10 @@ class WasmtimeInstance(Instance):
                 timer.cancel()
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
-        func = self.exports[name]
-        result = self.guarded(lambda: func(self.store, *args), name)
+        func = self.callers.get(name)
+        if func is None:  # wasmtime_calls: the function's type read once, not on every call
+            func = self.callers[name] = FastCall(self.exports[name], self.store)
+        result = self.guarded(lambda: func(*args), name)
         if result is None:
             return ()
         return tuple(result) if isinstance(result, list) else (result,)
