@@ -27,43 +27,41 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime_valkind_t of each numeric type
+KINDS = {name: kind for kind, name in FIELDS.items()}
 PYTHON_TYPES = {0: int, 1: int, 2: float, 3: float}
 
 
 class FastCall:
-    """One exported function of one store, callable like ``func(store, *args)`` with fewer steps."""
+    """One exported function of one store, callable like ``func(store, *args)`` with fewer steps.
 
-    def __init__(self, func: Any, store: Any) -> None:
+    ``signature`` is the export's (params, results) type names, known from the
+    compiled module, so a fresh instance costs no C calls here (None: unknown,
+    so the public path).
+    """
+
+    def __init__(self, func: Any, store: Any, signature: Optional[tuple[Sequence[str], Sequence[str]]]) -> None:
         self.func = func
         self.store = store
         self.kinds: Optional[tuple[int, ...]] = None
         self.result_kinds: tuple[int, ...] = ()
-        try:
-            self.prepare()
-        except (ImportError, AttributeError, TypeError):
-            self.kinds = None  # an unfamiliar wasmtime-py: always the public path
+        params, results = signature or ((), ("unknown",))
+        if all(name in KINDS for name in (*params, *results)):
+            try:
+                self.prepare(tuple(KINDS[name] for name in params), tuple(KINDS[name] for name in results))
+            except (ImportError, AttributeError, TypeError):
+                self.kinds = None  # an unfamiliar wasmtime-py: always the public path
 
-    def prepare(self) -> None:
+    def prepare(self, params: tuple[int, ...], results: tuple[int, ...]) -> None:
         import wasmtime
         from wasmtime import _bindings, _func
 
-        signature = self.func.type(self.store)
-        numeric = [wasmtime.ValType.i32(), wasmtime.ValType.i64(), wasmtime.ValType.f32(), wasmtime.ValType.f64()]
-
-        def kind_of(value_type: Any) -> Optional[int]:  # ValType has __eq__ but no hash
-            return next((kind for kind, known in enumerate(numeric) if value_type == known), None)
-
-        params = [kind_of(kind) for kind in signature.params]
-        results = [kind_of(kind) for kind in signature.results]
-        if None in params or None in results:
-            return
         self.ffi = _bindings
         self.enter_wasm = _func.enter_wasm
         self.error_type = wasmtime.WasmtimeError
         self.params_type = _bindings.wasmtime_val_t * len(params)
         self.results_type = _bindings.wasmtime_val_t * len(results)
-        self.result_kinds = tuple(kind for kind in results if kind is not None)
-        self.kinds = tuple(kind for kind in params if kind is not None)
+        self.result_kinds = results
+        self.kinds = params
 
     def __call__(self, *args: Any) -> Any:
         kinds = self.kinds

@@ -184,6 +184,7 @@ class WasmtimeInstance(Instance):
             raise
         exports = ExportsByName(self.instance, self.store)  # not .exports(): quadratic in wasmtime-py
         self.exports = exports
+        self.functions = module.functions
         self.callers: dict[str, FastCall] = {}
         self.memory = next(
             (exports[e.name] for e in module.exports if e.kind == "memory"), None
@@ -216,8 +217,10 @@ class WasmtimeInstance(Instance):
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = self.callers.get(name)
-        if func is None:  # wasmtime_calls: the function's type read once, not on every call
-            func = self.callers[name] = FastCall(self.exports[name], self.store)
+        if func is None:  # wasmtime_calls: the function's type known, not re-read on every call
+            info = self.functions.get(name)
+            types = (info.signature.params, info.signature.results) if info and info.signature else None
+            func = self.callers[name] = FastCall(self.exports[name], self.store, types)
         result = self.guarded(lambda: func(*args), name)
         if result is None:
             return ()
