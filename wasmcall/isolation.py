@@ -18,7 +18,8 @@ How the child is started, and why:
   ``sys.modules`` right before every fork, so a pool can never exist in the
   process being forked. A host program that imported wasmer itself gets
   the old way instead: a fresh ``python -I`` interpreter.
-- Forked from one long-lived thread (``Spawner``), never the caller's:
+- Forked from a thread that lives as long as the process: the main thread,
+  or else one long-lived ``Spawner`` thread, never a caller's other thread.
   ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, so
   a child forked by a short-lived worker thread would be killed with it.
 - Isolated like ``python -I``: before importing anything the child drops the
@@ -196,6 +197,8 @@ class Child:
 def spawn_child() -> Child:
     """A forked child when forking is safe (no wasmer in this process), else a fresh isolated interpreter."""
     if sys.platform.startswith("linux") and not wasmer_loaded():
+        if threading.current_thread() is threading.main_thread():
+            return fork_child()  # the main thread lasts as long as the process; a hand-off costs ~3 ms
         return SPAWNER.fork()
     return start_interpreter()
 

@@ -35,8 +35,8 @@ exit code is 0 either way, because this is a measurement, not a test:
    context.
 5. output: a 64 MiB result of ``upper`` written with ``--raw``, plain and
    ``--json`` to /dev/null, against a script writing the guest's bytes with one
-   ``Memory.read`` (time and peak RSS; ``--json`` peak RSS at most 2x
-   ``--raw``'s).
+   ``Memory.read`` (time and peak RSS; the target: ``--json`` peak RSS at most
+   2x ``--raw``'s; the times are shown without one).
 6. session: ``session.call("upper_pair", ...)`` per call against a
    hand-written wasmtime-py loop doing alloc, write, call, read, dealloc on one
    instance (target 1.2x; measured in this process).
@@ -481,9 +481,10 @@ def big_output(options: argparse.Namespace, pythons: Pythons, directory: Path) -
     raw, script, plain, json_row = (summarize(label, results[label]) for label in commands)
     show_table(f"Big output: a {size // MIB} MiB result to /dev/null ({options.big_runs} runs each)",
                [raw, script, plain, json_row])
+    times = ", ".join(f"{row.label} {row.median_ms:.0f} ms ({ratio(row.median_ms, script.median_ms):.2f}x)"
+                      for row in (raw, plain, json_row))
     return [
-        time_verdict("big output, --raw/script time", raw, script, BIG_TIME_TARGET),
-        time_verdict("big output, plain/script time", plain, script, BIG_TIME_TARGET),
+        f"big output, times against the script's {script.median_ms:.0f} ms (no target): {times}",
         verdict("big output, --json/--raw peak RSS", ratio(json_row.max_rss_mib, raw.max_rss_mib), JSON_RSS_TARGET,
                 f"{json_row.max_rss_mib:.0f} MiB vs {raw.max_rss_mib:.0f} MiB "
                 f"(time {json_row.median_ms:.0f} ms vs {raw.median_ms:.0f} ms)"),
