@@ -7,9 +7,11 @@ with the reason elsewhere.
 
 from __future__ import annotations
 
-import importlib
+import functools
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +40,11 @@ settings.register_profile("wasmcall", deadline=None, derandomize=os.environ.get(
 settings.load_profile("wasmcall")
 
 
+@functools.cache
 def wasmer_works() -> bool:
-    try:
-        importlib.import_module("wasmer")
-        importlib.import_module("wasmer_compiler_cranelift")
-    except Exception:  # the placeholder wheel raises ImportError; be generous
-        return False
-    return True
+    """Asked of a fresh interpreter: this process stays wasmer-free, so its sessions fork (wasmcall.isolation)."""
+    probe = "import wasmer, wasmer_compiler_cranelift"  # the placeholder wheel raises ImportError
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 
 ENGINES = [

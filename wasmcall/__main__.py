@@ -1,7 +1,5 @@
-"""``python -m wasmcall``."""
+"""``python -m wasmcall``: the same entry point as the console script."""
 
-import sys
+from wasmcall.launch import run
 
-from wasmcall.cli import main
-
-sys.exit(main())
+run()

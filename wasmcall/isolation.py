@@ -1,4 +1,4 @@
-"""wasmer sessions: one child Python process per session, kept alive across calls.
+"""wasmer sessions: one child process per session, kept alive across calls.
 
 wasmer's Python API has no fuel, deadline or memory limit and holds the GIL
 while a guest runs, so nothing in the same process can stop a looping guest.
@@ -7,13 +7,28 @@ deadline and kills the child when it passes (or on Ctrl-C), and the session
 then says it is closed.
 
 How the child is started, and why:
-- A fresh interpreter, not a fork: wasmer compiles with a global thread pool,
-  and a forked child of a process that had already used wasmer waited forever
-  for pool threads that fork does not copy.
-- Isolated (``python -I``): neither the working directory nor the user's
-  site-packages is on its ``sys.path``, so a ``pickle.py`` or a ``wasmcall/``
-  in the directory where the user runs wasmcall is never imported. wasmcall's
-  own location is appended explicitly, after the standard library.
+- Forked from this process, which has already imported wasmcall: the child
+  only imports wasmer and compiles, instead of starting an interpreter and
+  importing everything again (~100 ms of a cold ``--engine wasmer`` call).
+- The fork-after-compile hang cannot happen, by construction. wasmer compiles
+  with a global thread pool, and a forked child of a process that had already
+  used wasmer waited forever for pool threads that fork does not copy. In
+  wasmcall only children ever import wasmer (``LocalSession`` with wasmer is
+  made only by ``serve``, in a child); the parent checks that wasmer is not in
+  ``sys.modules`` right before every fork, so a pool can never exist in the
+  process being forked. A host program that imported wasmer itself gets
+  the old way instead: a fresh ``python -I`` interpreter.
+- Forked from a thread that lives as long as the process: the main thread,
+  or else one long-lived ``Spawner`` thread, never a caller's other thread.
+  ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, so
+  a child forked by a short-lived worker thread would be killed with it.
+- Isolated like ``python -I``: before importing anything the child drops the
+  working directory, the script's directory, ``PYTHONPATH`` and the user's
+  site-packages from ``sys.path`` (a ``wasmer.py`` or ``pickle.py`` where the
+  user runs wasmcall is never imported), closes every descriptor it did not
+  get on purpose (a copy of another session's request pipe would keep that
+  session's child from seeing EOF), reads /dev/null as stdin, and leaves with
+  ``os._exit`` (no atexit handlers, no second flush of the parent's buffers).
 - It dies with its parent (``PR_SET_PDEATHSIG``, and EOF on its request pipe),
   ignores SIGINT (the parent decides what Ctrl-C does), and answers every
   request, turning any exception into a typed error: a bug is exit 70 with one
@@ -26,14 +41,17 @@ WasmcallError subclass.
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
+import gc
 import os
 import pickle
+import queue
 import select
 import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -58,9 +76,12 @@ FRAME = struct.Struct("<Q")
 READ_CHUNK = 1 << 20
 STARTUP_SECONDS = 60.0
 PR_SET_PDEATHSIG = 1
+CHILD_BUG_EXIT = 70
+CLOSE_WAIT_SECONDS = 1.0
+WASMER_MODULES = ("wasmer", "wasmer_compiler_cranelift")
 BOOT = (
     "import sys; sys.path.append(sys.argv[1]); "
-    "from wasmcall.isolation import serve; serve(int(sys.argv[2]), int(sys.argv[3]))"
+    "from wasmcall.isolation import serve; serve(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 
 
@@ -70,7 +91,7 @@ class ChildSession(Session):
     def __init__(self, label: str, source: Union[bytes, str], options: SessionOptions) -> None:
         self.label = label
         self.options = options
-        self.child: Optional[subprocess.Popen[bytes]] = spawn_child()
+        self.child: Optional[Child] = spawn_child()
         try:
             self.wait_until_ready()
             opened = self.ask(("open", label, source, options), options.limits.timeout)
@@ -80,12 +101,12 @@ class ChildSession(Session):
             raise
 
     def wait_until_ready(self) -> None:
-        """The child's interpreter start-up is wasmcall's own cost, not the guest's: it gets a fixed
-        allowance, and the user's timeout starts with compiling."""
+        """The child's start-up is wasmcall's own cost, not the guest's: it gets a fixed allowance,
+        and the user's timeout starts with compiling."""
         child = self.child
-        assert child is not None and child.stdout is not None
+        assert child is not None
         try:
-            unpack(read_answer(child.stdout.fileno(), STARTUP_SECONDS))
+            unpack(read_answer(child.answers, STARTUP_SECONDS))
         except KeyboardInterrupt as stop:
             self.kill()
             raise interrupted(stop) from None
@@ -115,18 +136,8 @@ class ChildSession(Session):
 
     def close(self) -> None:
         child, self.child = self.child, None
-        if child is None:
-            return
-        try:
-            if child.stdin is not None:
-                child.stdin.close()  # EOF: the child returns from serve()
-            child.wait(timeout=1)
-        except (OSError, subprocess.TimeoutExpired):
-            child.kill()
-            child.wait()
-        finally:
-            if child.stdout is not None:
-                child.stdout.close()
+        if child is not None:
+            child.finish()
 
     @property
     def closed(self) -> bool:
@@ -135,11 +146,11 @@ class ChildSession(Session):
     def ask(self, message: tuple[Any, ...], timeout: Optional[float]) -> Any:
         """Send one request and wait for its answer; a deadline, Ctrl-C or a dead child closes the session."""
         child = self.child
-        if child is None or child.stdin is None or child.stdout is None:
+        if child is None:
             raise SessionClosedError(f"the session on {self.label} is closed")
         try:
-            write_frame(child.stdin.fileno(), message)
-            payload = read_answer(child.stdout.fileno(), timeout)
+            write_frame(child.requests, message)
+            payload = read_answer(child.answers, timeout)
         except KeyboardInterrupt as stop:
             self.kill()
             raise interrupted(stop) from None
@@ -156,31 +167,203 @@ class ChildSession(Session):
         child, self.child = self.child, None
         if child is None:
             return 0
-        child.kill()
-        status = child.wait()
-        for stream in (child.stdin, child.stdout):
-            if stream is not None:
-                stream.close()
+        return child.kill()
+
+
+class Child:
+    """A running child: its pid, the pipe requests go to, the pipe answers come from."""
+
+    def __init__(self, pid: int, requests: int, answers: int, process: Optional[subprocess.Popen[bytes]]) -> None:
+        self.pid = pid
+        self.requests = requests
+        self.answers = answers
+        self.process = process  # set for a fresh interpreter: Popen reaps it
+
+    def finish(self) -> None:
+        """Close the request pipe (EOF: the child returns from ``serve``) and reap it; kill it if it lingers."""
+        answers, self.answers = self.answers, -1
+        self.close_pipes()
+        try:  # the child's exit closes its end of the answer pipe: wait for that EOF, not in a sleep loop
+            ready, _, _ = select.select([answers], [], [], CLOSE_WAIT_SECONDS)
+            exited = bool(ready) and not os.read(answers, 1)
+        finally:
+            os.close(answers)
+        if exited:
+            self.wait()
+        else:
+            self.kill()
+
+    def kill(self) -> int:
+        """SIGKILL, reap, close the pipes; the exit status (negative: the signal)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        status = self.wait()
+        self.close_pipes()
         return status
 
+    def wait(self) -> int:
+        if self.process is not None:
+            return self.process.wait()
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
 
-def spawn_child() -> subprocess.Popen[bytes]:
-    """Start an isolated interpreter running ``serve``; requests go to its stdin, answers come on a pipe."""
+    def close_pipes(self) -> None:
+        for name in ("requests", "answers"):
+            descriptor = getattr(self, name)
+            if descriptor >= 0:
+                os.close(descriptor)
+                setattr(self, name, -1)
+
+
+def spawn_child() -> Child:
+    """A forked child when forking is safe (no wasmer in this process), else a fresh isolated interpreter."""
+    if sys.platform.startswith("linux") and not wasmer_loaded():
+        if threading.current_thread() is threading.main_thread():
+            return fork_child()  # the main thread lasts as long as the process; a hand-off costs ~3 ms
+        return SPAWNER.fork()
+    return start_interpreter()
+
+
+def wasmer_loaded() -> bool:
+    return any(name in sys.modules for name in WASMER_MODULES)
+
+
+def start_interpreter() -> Child:
+    """``python -I`` running ``serve``; requests and answers on two pipes passed by descriptor number."""
     package_home = str(Path(wasmcall.__file__).resolve().parent.parent)
-    read_end, write_end = os.pipe()
+    request_read, request_write = os.pipe()
+    answer_read, answer_write = os.pipe()
     try:
-        child = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT, package_home, str(write_end), str(os.getpid())],
-            stdin=subprocess.PIPE,
-            pass_fds=(write_end,),
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOT, package_home, *map(str, (request_read, answer_write, os.getpid()))],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(request_read, answer_write),
         )
     except BaseException:
-        os.close(read_end)
+        os.close(request_write)
+        os.close(answer_read)
         raise
     finally:
-        os.close(write_end)
-    child.stdout = os.fdopen(read_end, "rb", buffering=0)  # the answer pipe; the child's own stdout is ours
-    return child
+        os.close(request_read)
+        os.close(answer_write)
+    return Child(process.pid, request_write, answer_read, process)
+
+
+class Spawner:
+    """One long-lived daemon thread that forks every child (see the module docstring: PR_SET_PDEATHSIG)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.orders: queue.SimpleQueue[Order] = queue.SimpleQueue()
+        self.thread: Optional[threading.Thread] = None
+
+    def fork(self) -> Child:
+        """Have the spawner thread fork a child; wait for it even through Ctrl-C, so none is left behind."""
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self.serve_orders, name="wasmcall-spawner", daemon=True)
+                self.thread.start()
+        order = Order()
+        self.orders.put(order)
+        try:
+            while not order.done.wait(0.05):
+                pass
+        except BaseException:
+            order.done.wait()
+            if order.child is not None:
+                order.child.kill()
+            raise
+        if order.child is None:
+            raise order.error or InternalError("the wasmer child could not be started")
+        return order.child
+
+    def serve_orders(self) -> None:
+        while True:
+            order = self.orders.get()
+            try:
+                order.child = fork_child()
+            except BaseException as error:
+                order.error = error
+            finally:
+                order.done.set()
+
+
+class Order:
+    """One request to the spawner thread, and its outcome."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.child: Optional[Child] = None
+        self.error: Optional[BaseException] = None
+
+
+SPAWNER = Spawner()
+
+
+def fork_child() -> Child:
+    """Fork a child that serves requests; only ever called with no wasmer in this process."""
+    if wasmer_loaded():  # the construction that makes the fork-after-compile hang impossible
+        raise InternalError("refusing to fork a wasmer child from a process that has imported wasmer")
+    request_read, request_write = os.pipe()
+    answer_read, answer_write = os.pipe()
+    parent_pid = os.getpid()
+    for stream in (sys.stdout, sys.stderr):  # else the child could write the parent's buffered output again
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    pid = os.fork()
+    if pid == 0:
+        run_forked_child(request_read, answer_write, parent_pid)
+    os.close(request_read)
+    os.close(answer_write)
+    return Child(pid, request_write, answer_read, None)
+
+
+def run_forked_child(request_fd: int, answer_fd: int, parent_pid: int) -> None:
+    """The forked child's whole life: isolate it, serve, and ``_exit`` (never return into the parent's code)."""
+    code = CHILD_BUG_EXIT
+    try:
+        gc.freeze()  # the parent's objects are not this process's to collect (or to close descriptors of)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        keep_only_descriptors(request_fd, answer_fd)
+        sys.path[:] = isolated_path(sys.path)
+        serve(request_fd, answer_fd, parent_pid)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def keep_only_descriptors(*kept: int) -> None:
+    """stdin from /dev/null; stdout, stderr and ``kept`` stay; every other inherited descriptor is closed."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    start = 3
+    for descriptor in sorted(kept):
+        os.closerange(start, descriptor)
+        start = descriptor + 1
+    os.closerange(start, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+
+
+def isolated_path(path: list[str]) -> list[str]:
+    """``path`` as ``python -I`` has it (no script directory, cwd, PYTHONPATH, user site), plus wasmcall."""
+    import site
+
+    entries = list(path)
+    if entries and not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)):
+        entries = entries[1:]  # the script's directory (or '' / cwd for -c and -m), which -I leaves out
+    dropped = {os.path.realpath(os.getcwd())}
+    if not sys.flags.ignore_environment:
+        dropped.update(os.path.realpath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    user_site = getattr(site, "USER_SITE", None)
+    if user_site:
+        dropped.add(os.path.realpath(user_site))
+    kept = [p for p in entries if p and os.path.realpath(p) not in dropped]
+    package_home = str(Path(wasmcall.__file__).resolve().parent.parent)
+    return kept if package_home in kept else [*kept, package_home]
 
 
 def write_frame(fd: int, message: Any) -> None:
@@ -235,8 +418,8 @@ def describe_status(status: int) -> str:
     return f"exit status {status}"
 
 
-def serve(answer_fd: int, parent_pid: int) -> None:
-    """The child's side: answer requests from stdin until EOF, one session at a time."""
+def serve(request_fd: int, answer_fd: int, parent_pid: int) -> None:
+    """The child's side: answer requests until EOF on ``request_fd``, one session at a time."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
     session: Optional[LocalSession] = None
@@ -244,7 +427,8 @@ def serve(answer_fd: int, parent_pid: int) -> None:
         write_frame(answers.fileno(), ("ok", "ready"))
         while True:
             try:
-                message = pickle.loads(read_exactly(0, FRAME.unpack(read_exactly(0, FRAME.size, None))[0], None))
+                size = FRAME.unpack(read_exactly(request_fd, FRAME.size, None))[0]
+                message = pickle.loads(read_exactly(request_fd, size, None))
             except EOFError:
                 break
             try:
@@ -282,6 +466,8 @@ def answer(session: Optional[LocalSession], message: tuple[Any, ...]) -> Any:
 def die_with_parent(parent_pid: int) -> None:
     """Ask Linux to kill this process when its parent dies, even by SIGKILL; exit if it already has."""
     if sys.platform.startswith("linux"):
+        import ctypes  # here, not at the top: the parent never needs it (~3 ms of a cold call)
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:

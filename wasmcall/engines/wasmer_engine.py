@@ -38,6 +38,7 @@ from wasmcall.engines.memory_cap import (
     needs_memory_export,
 )
 from wasmcall.engines.traps import describe_trap, first_line, wasmer_frames
+from wasmcall.engines.wasmer_cache import compile_module
 from wasmcall.engines.wasmer_values import adapt, adapted_args, adapted_results, needs_adapter
 from wasmcall.errors import (
     EngineUnavailableError,
@@ -96,11 +97,11 @@ class WasmerEngine(Engine):
 
     def compile(self, source: Union[bytes, str], label: str) -> CompiledModule:
         try:
-            module = wasmer.Module(self.store, source)  # WAT errors worded as wasmer words them
+            module = compile_module(self.store, source)  # wasmer_cache: on disk, keyed by the bytes
             wasm = bytes(wasmer.wat2wasm(source)) if isinstance(source, str) else source
             declared = declarations_of(wasm, label)
             if needs_memory_export(declared):
-                module = wasmer.Module(self.store, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
+                module = compile_module(self.store, export_memory_zero(wasm, WASI_MEMORY_EXPORT))
         except (RuntimeError, TypeError, ValueError, LoadError) as error:  # LoadError: from cap_memory
             raise LoadError(f"{label}: not a valid wasm module: {first_line(error)}") from None
         return WasmerModule(self, module, declared)

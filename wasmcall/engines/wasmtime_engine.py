@@ -186,6 +186,7 @@ class WasmtimeInstance(Instance):
         if self.memory is None and zero is not None and self.memory_problem is None:
             self.memory = exports[zero]
         self.global_types = dict(module.declared.globals)
+        self.functions = module.functions
 
     def define_memories(
         self, linker: wasmtime.Linker, linking: Linking, limits: Limits
@@ -266,7 +267,9 @@ class WasmtimeInstance(Instance):
 
     def call(self, name: str, args: Sequence[Value]) -> tuple[Value, ...]:
         func = self.exports[name]
-        result = self.guarded(lambda: call_exactly(self.store, func, args), name)
+        info = self.functions.get(name)
+        known = (info.signature.params, info.signature.results) if info and info.signature else None
+        result = self.guarded(lambda: call_exactly(self.store, func, args, known), name)
         if result is None:
             return ()
         return tuple(result) if isinstance(result, list) else (result,)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import wasmtime
 from wasmtime import _ffi as ffi
@@ -36,11 +36,19 @@ NUMBER_KINDS = {
 }
 
 
-def call_exactly(store: wasmtime.Store, func: wasmtime.Func, args: Sequence[Value]) -> Any:
-    """Call ``func`` like ``func(store, *args)`` does, but with bit-exact floats."""
-    functype = func.type(store)
-    params = [str(valtype) for valtype in functype.params]
-    results = [str(valtype) for valtype in functype.results]
+def call_exactly(
+    store: wasmtime.Store, func: wasmtime.Func, args: Sequence[Value],
+    known: Optional[tuple[Sequence[str], Sequence[str]]] = None,
+) -> Any:
+    """Call ``func`` like ``func(store, *args)`` does, but with bit-exact floats.
+
+    ``known`` is the export's (params, results) when the caller already has them: reading the
+    type from wasmtime on every call costs ~20 us.
+    """
+    if known is None:
+        functype = func.type(store)
+        known = [str(valtype) for valtype in functype.params], [str(valtype) for valtype in functype.results]
+    params, results = list(known[0]), list(known[1])
     if not all(name in NUMBER_KINDS for name in params + results):
         return func(store, *args)
     if len(args) != len(params):
