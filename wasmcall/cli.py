@@ -337,6 +337,42 @@ ColorOpt = Annotated[ColorChoice, option(
 )]
 
 
+# The options that set up an instance, shared by `call` and `repl`.
+TimeoutOpt = Annotated[Text, option(
+    "--timeout", "Stop each call (and start-up) after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL,
+    "DURATION", show_default=False,
+)]
+FuelOpt = Annotated[Optional[int], option(
+    "--fuel", "Instruction budget of each call (wasmtime only).", GUEST_PANEL, "N", min=1, show_default=False,
+)]
+MaxMemoryOpt = Annotated[Text, option(
+    "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
+)]
+DirsOpt = Annotated[Values, option(
+    "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
+    "HOST[::GUEST]", show_default=False,
+)]
+RwDirsOpt = Annotated[Values, option(
+    "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
+    show_default=False,
+)]
+EnvOpt = Annotated[Values, option(
+    "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE", show_default=False,
+)]
+StubImportsOpt = Annotated[bool, option(
+    "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
+)]
+
+
+def session_limits(timeout: Optional[str], fuel: Optional[int], max_memory: Optional[str]) -> Limits:
+    """The limit options, parsed and range-checked, for `call` and `repl` alike."""
+    return Limits(
+        timeout=parse_timeout(timeout) if timeout is not None else None,
+        fuel=check_fuel(fuel) if fuel is not None else None,
+        max_memory=parse_size(max_memory) if max_memory is not None else None,
+    )
+
+
 def looks_like_number(token: str) -> bool:
     try:
         float(token)
@@ -487,31 +523,13 @@ def call(
         "--as-types", "AssemblyScript: the params' classes and the result's, when no bindings say: "
         "'Uint8Array, i32 -> Int32Array'.", GUEST_PANEL, "TYPES", show_default=False,
     )] = None,
-    timeout: Annotated[Text, option(
-        "--timeout", "Stop the run after this wall-clock time: 1.5, 500ms, 2s, 1m.", GUEST_PANEL, "DURATION",
-        show_default=False,
-    )] = None,
-    fuel: Annotated[Optional[int], option(
-        "--fuel", "Instruction budget (wasmtime only).", GUEST_PANEL, "N", min=1, show_default=False,
-    )] = None,
-    max_memory: Annotated[Text, option(
-        "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
-    )] = None,
-    dirs: Annotated[Values, option(
-        "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
-        "HOST[::GUEST]", show_default=False,
-    )] = None,
-    rw_dirs: Annotated[Values, option(
-        "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
-        show_default=False,
-    )] = None,
-    env: Annotated[Values, option(
-        "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE",
-        show_default=False,
-    )] = None,
-    stub_imports: Annotated[bool, option(
-        "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
-    )] = False,
+    timeout: TimeoutOpt = None,
+    fuel: FuelOpt = None,
+    max_memory: MaxMemoryOpt = None,
+    dirs: DirsOpt = None,
+    rw_dirs: RwDirsOpt = None,
+    env: EnvOpt = None,
+    stub_imports: StubImportsOpt = False,
     guest_stdout: Annotated[Optional[GuestStdout], option(
         "--guest-stdout", "WASI: where the guest's stdout goes, stdout or stderr (default: stdout; stderr "
         "with --json or --raw).", WASI_PANEL, "WHERE", show_default=False,
@@ -542,11 +560,7 @@ def call(
         if values and pairs:
             raise UsageError("plain VALUES cannot be mixed with typed argument options")
         length, length_of = parse_ret_len(ret_len)
-        limits = Limits(
-            timeout=parse_timeout(timeout) if timeout is not None else None,
-            fuel=check_fuel(fuel) if fuel is not None else None,
-            max_memory=parse_size(max_memory) if max_memory is not None else None,
-        )
+        limits = session_limits(timeout, fuel, max_memory)
         invocation = CallInvocation(
             module=module,
             request=CallRequest(
@@ -818,32 +832,13 @@ def show_checks_report(report: Any, mode: str, junit: Optional[Path]) -> None:
 def repl(
     module: ModuleArg,
     engine: EngineOpt = DEFAULT_ENGINE_NAME,
-    timeout: Annotated[Text, option(
-        "--timeout", "Stop each call after SECONDS of wall-clock time.", GUEST_PANEL, "SECONDS",
-        show_default=False,
-    )] = None,
-    fuel: Annotated[Optional[int], option(
-        "--fuel", "Instruction budget of each call (wasmtime only).", GUEST_PANEL, "N", min=1,
-        show_default=False,
-    )] = None,
-    max_memory: Annotated[Text, option(
-        "--max-memory", "Cap guest memory, e.g. 64MiB.", GUEST_PANEL, "SIZE", show_default=False,
-    )] = None,
-    dirs: Annotated[Values, option(
-        "--dir", "WASI: let the guest read HOST as GUEST (default: the same path).", WASI_PANEL,
-        "HOST[::GUEST]", show_default=False,
-    )] = None,
-    rw_dirs: Annotated[Values, option(
-        "--dir-rw", "WASI: like --dir, but the guest may also write.", WASI_PANEL, "HOST[::GUEST]",
-        show_default=False,
-    )] = None,
-    env: Annotated[Values, option(
-        "--env", "WASI: set an environment variable for the guest.", WASI_PANEL, "KEY=VALUE",
-        show_default=False,
-    )] = None,
-    stub_imports: Annotated[bool, option(
-        "--stub-imports", "Link imports nobody provides to stubs that trap when called.", GUEST_PANEL,
-    )] = False,
+    timeout: TimeoutOpt = None,
+    fuel: FuelOpt = None,
+    max_memory: MaxMemoryOpt = None,
+    dirs: DirsOpt = None,
+    rw_dirs: RwDirsOpt = None,
+    env: EnvOpt = None,
+    stub_imports: StubImportsOpt = False,
     traceback: TracebackOpt = False,
 ) -> None:
     """Keep one instance of MODULE alive and call its exports line by line.
@@ -858,11 +853,7 @@ def repl(
 
         options = SessionOptions(
             engine=engine.value,
-            limits=Limits(
-                timeout=parse_timeout(timeout) if timeout is not None else None,
-                fuel=fuel,
-                max_memory=parse_size(max_memory) if max_memory is not None else None,
-            ),
+            limits=session_limits(timeout, fuel, max_memory),
             wasi=parse_wasi_grants(dirs or [], rw_dirs or [], env or []),
             stub_imports=stub_imports,
         )
