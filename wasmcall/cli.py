@@ -42,8 +42,7 @@ from wasmcall.errors import (
 )
 from wasmcall.limits import check_fuel, parse_size, parse_timeout
 from wasmcall.memory_view import parse_dump
-from wasmcall.request import CallRequest, plain_values
-from wasmcall.session import SessionOptions
+from wasmcall.request import CallRequest, SessionOptions, plain_values
 
 T = TypeVar("T")
 WORKER_POLL_SECONDS = 0.05

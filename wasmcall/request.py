@@ -1,4 +1,6 @@
-"""One record for one call: what to call, with what, and how to read the result.
+"""The records a caller fills in: one call (``CallRequest``) and how to open its session (``SessionOptions``).
+
+One record for one call: what to call, with what, and how to read the result.
 
 The CLI, the checks runner, the REPL and library users all build a
 ``CallRequest``; a session turns it into a ``CallResult``. Keeping every knob
@@ -15,7 +17,8 @@ from typing import Optional
 
 from wasmcall.arguments import Argument, PlainValue
 from wasmcall.conventions.results import ResultSpec
-from wasmcall.engines.base import CallLimits
+from wasmcall.engines import DEFAULT_ENGINE
+from wasmcall.engines.base import CallLimits, Limits, WasiSettings
 from wasmcall.errors import UsageError
 
 
@@ -62,3 +65,13 @@ class CallRequest:
 def plain_values(texts: Sequence[str]) -> tuple[PlainValue, ...]:
     """Wrap positional VALUES so they travel in ``CallRequest.arguments``."""
     return tuple(PlainValue(text) for text in texts)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """How to open a session: the engine, limits, WASI grants and import stubs."""
+
+    engine: str = DEFAULT_ENGINE
+    limits: Limits = field(default_factory=Limits)
+    wasi: WasiSettings = field(default_factory=WasiSettings)
+    stub_imports: bool = False

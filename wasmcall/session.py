@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -27,7 +27,7 @@ from wasmcall.errors import GuestError, SessionClosedError
 from wasmcall.linking import ImportOptions, build_linking
 from wasmcall.modules import display_path, read_module
 from wasmcall.records import CallResult
-from wasmcall.request import CallRequest
+from wasmcall.request import CallRequest, SessionOptions
 
 if TYPE_CHECKING:
     from wasmcall.components.records import ComponentCallResult
@@ -35,16 +35,6 @@ if TYPE_CHECKING:
 AnyResult = Union[CallResult, "ComponentCallResult"]
 """What a session's call returns: a core module's CallResult, or a component's WIT-typed result."""
 GUEST_STDERR_LINES = 5
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """How to open a session: the engine, limits, WASI grants and import stubs."""
-
-    engine: str = DEFAULT_ENGINE
-    limits: Limits = field(default_factory=Limits)
-    wasi: WasiSettings = field(default_factory=WasiSettings)
-    stub_imports: bool = False
 
 
 class Session(ABC):
