@@ -496,3 +496,43 @@ def test_inspect_types_lists_every_export(cli) -> None:
            "variant { circle(f32), rect(record { x: s32, y: s32 }), empty };" in lines
     assert "  export echo-outcome: func(v: result<string, u32>) -> result<string, u32>;" in lines
     assert len([line for line in lines if line.startswith("  export ")]) == 34
+
+
+# ---------------------------------------------------------------- sessions, checks and the REPL take components
+
+
+def test_open_session_gives_a_component_session() -> None:
+    import wasmcall
+
+    with wasmcall.open_session(TYPES) as session:
+        assert isinstance(session, ComponentSession)
+        assert session.call("add", [wasmcall.PlainValue("2"), wasmcall.PlainValue("40")]).wave == "42"
+        assert session.call("greet", [parse_argument(ArgKind.STR, "Ada")]).wave == '"Hello, Ada!"'
+
+
+def test_a_checks_file_calls_a_component(cli, tmp_path: Path) -> None:
+    checks = tmp_path / "checks.toml"
+    checks.write_text(
+        f'[defaults]\nmodule = "{TYPES}"\n\n'
+        '[[check]]\nname = "greet"\ncall = "greet --str Ada"\nexpect = \'"Hello, Ada!"\'\n\n'
+        '[[check]]\nname = "add"\ncall = "add 2 40"\nexpect = "41"\n',
+        encoding="utf-8",
+    )
+    outcome = cli("check", checks)
+    assert outcome.code == 1
+    assert [line.split(" ")[0] for line in outcome.stdout.splitlines()] == ["PASS", "FAIL", "1"]
+    assert outcome.stdout.splitlines()[1] == "FAIL add: expected '41', got '42'"
+    assert outcome.stdout.splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_the_repl_calls_a_component(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = 'greet --str Ada\nadd 2 40\nnope\n'
+    done = subprocess.run(
+        [sys.executable, "-m", "wasmcall", "repl", str(TYPES)], input=script, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (1, '"Hello, Ada!"\n42\n')
+    assert done.stderr.startswith("wasmcall: error: no function export 'nope'")

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Optional, TypeVar, Union
 
-from wasmcall.arguments import PlainValue, TypedArgument
+from wasmcall.arguments import Argument, PlainValue, TypedArgument
 from wasmcall.components.arguments import fit_arguments
 from wasmcall.components.host import from_host, to_host
 from wasmcall.components.records import ComponentCallResult, ComponentFunction, ComponentReport
@@ -132,9 +132,14 @@ class ComponentSession(Session):
             self.call_limits = self.limits.per_call
 
     def call(  # type: ignore[override]
-        self, export: str, arguments: Sequence[TypedArgument] = (), values: Sequence[str] = ()
+        self, export: str, arguments: Sequence[Argument] = (), values: Sequence[str] = ()
     ) -> ComponentCallResult:
-        """Call ``export`` with typed ``arguments`` or WAVE ``values``; lift its result."""
+        """Call ``export`` with typed ``arguments`` or WAVE ``values``; lift its result.
+
+        Plain values among ``arguments`` (``PlainValue``, as every session takes them) are WAVE too.
+        """
+        values = (*values, *(a.text for a in arguments if isinstance(a, PlainValue)))
+        typed: list[TypedArgument] = [a for a in arguments if not isinstance(a, PlainValue)]
         if self.is_closed:
             raise SessionClosedError(f"the session on {self.label} is closed")
         function = self.function(export)
@@ -143,7 +148,7 @@ class ComponentSession(Session):
             raise UsageError(
                 f"{export}: {', '.join(unsupported)} types are not supported yet ({function.signature})"
             )
-        fitted = fit_arguments(export, function.signature, arguments, values)
+        fitted = fit_arguments(export, function.signature, typed, values)
         types = [param.type for param in function.signature.params]
         params = [to_host(value, valtype) for value, valtype in zip(fitted, types, strict=True)]
         func = self.export_func(export)
