@@ -55,6 +55,20 @@ ENGINES = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM and SIGHUP stop the run the way Ctrl-C does, so every fixture's teardown still runs.
+
+    By default they end the interpreter at once, and the guests a test started
+    in their own process groups (tests/test_interrupt.py) would keep spinning.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
 class HungTestError(Exception):
     """Raised in the test's main thread when it runs past HANG_SECONDS."""
 
