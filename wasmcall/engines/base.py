@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Optional, Union
 
 from wasmcall.errors import OutOfBoundsError, UsageError
@@ -300,9 +301,26 @@ class Instance(ABC):
         """What a WASI guest wrote since the last time this was asked; None when the guest has no WASI."""
         return None
 
+    global_types: Mapping[str, str] = MappingProxyType({})
+    """Exported globals by name, with their value types as the binary declares them (engines set it)."""
+
     def globals(self) -> tuple[GlobalValue, ...]:
-        """The exported globals and their values now (for debugging: the REPL, ``--at GLOBAL``)."""
-        return ()
+        """The exported globals and their values now (for debugging: the REPL, ``--at GLOBAL``).
+
+        Only numeric globals are read: touching a v128 one can abort wasmtime, and a
+        reference one makes wasmer panic. Others are listed with no value.
+        """
+        found = []
+        for name, valtype in self.global_types.items():
+            if valtype in NUMERIC_TYPES:
+                found.append(GlobalValue(name, valtype, *self.read_global(name)))
+            else:
+                found.append(GlobalValue(name, valtype, False, None))
+        return tuple(found)
+
+    def read_global(self, name: str) -> tuple[bool, object]:
+        """A numeric exported global's mutability and current value."""
+        raise NotImplementedError(f"this engine cannot read global {name!r}")
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not an abstract method
         """Release what the run holds beyond the instance itself (timers, files)."""

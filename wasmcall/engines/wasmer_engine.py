@@ -15,10 +15,8 @@ from typing import Any, Optional, Union
 from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
 from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
-    NUMERIC_TYPES,
     CompiledModule,
     Engine,
-    GlobalValue,
     GuestOutput,
     HostFunction,
     Instance,
@@ -262,16 +260,9 @@ class WasmerInstance(Instance):
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
 
-    def globals(self) -> tuple[GlobalValue, ...]:
-        """Exported globals with their values; only numeric ones are read (wasmer panics on references)."""
-        found = []
-        for name, valtype in self.global_types.items():
-            if valtype not in NUMERIC_TYPES:
-                found.append(GlobalValue(name, valtype, False, None))
-                continue
-            item = getattr(self.instance.exports, name)
-            found.append(GlobalValue(name, valtype, item.mutable, item.value))
-        return tuple(found)
+    def read_global(self, name: str) -> tuple[bool, object]:
+        item = getattr(self.instance.exports, name)
+        return item.mutable, item.value
 
     def close(self) -> None:
         if self.captured is not None:

@@ -18,11 +18,9 @@ from wasmcall.declarations import Declarations, buffer_memory_problem, declarati
 from wasmcall.engines import warn
 from wasmcall.engines.adapters import ADAPTER_HOST, ADAPTER_MODULE, adapter_name, adapter_wat, split_functions
 from wasmcall.engines.base import (
-    NUMERIC_TYPES,
     CallLimits,
     CompiledModule,
     Engine,
-    GlobalValue,
     GuestOutput,
     Instance,
     Limits,
@@ -322,16 +320,9 @@ class WasmtimeInstance(Instance):
     def output(self) -> Optional[GuestOutput]:
         return None if self.captured is None else self.captured.read()
 
-    def globals(self) -> tuple[GlobalValue, ...]:
-        """Exported globals with their values; only numeric ones are read (touching a v128 one can abort)."""
-        found = []
-        for name, valtype in self.global_types.items():
-            if valtype not in NUMERIC_TYPES:
-                found.append(GlobalValue(name, valtype, False, None))
-                continue
-            item = self.exports[name]
-            found.append(GlobalValue(name, valtype, item.type(self.store).mutable, item.value(self.store)))
-        return tuple(found)
+    def read_global(self, name: str) -> tuple[bool, object]:
+        item = self.exports[name]
+        return item.type(self.store).mutable, item.value(self.store)
 
     def close(self) -> None:
         if self.captured is not None:
