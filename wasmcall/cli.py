@@ -11,7 +11,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum
@@ -41,7 +41,6 @@ from wasmcall.errors import (
     interrupted,
 )
 from wasmcall.limits import check_fuel, parse_size, parse_timeout
-from wasmcall.memory_view import parse_dump
 from wasmcall.request import CallRequest, SessionOptions, plain_values
 
 T = TypeVar("T")
@@ -575,7 +574,7 @@ def call(
                 limits=CallLimits(limits.timeout, limits.fuel),
                 assemblyscript_types=as_types,
                 trace=trace,
-                dumps=tuple(parse_dump(text) for text in dumps or ()),
+                dumps=parse_dumps(dumps or ()),
             ),
             options=SessionOptions(
                 engine=engine.value,
@@ -611,10 +610,18 @@ def guest_output_channel(choice: Optional[GuestStdout], json_output: bool, raw: 
     return GuestStdout.STDERR.value if reserved else GuestStdout.STDOUT.value
 
 
+def parse_dumps(texts: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """Each ``--dump ADDR:LEN``; the memory-view module loads only when one is given."""
+    if not texts:
+        return ()
+    from wasmcall.memory_view import parse_dump
+
+    return tuple(parse_dump(text) for text in texts)
+
+
 def run_invocation(invocation: CallInvocation) -> None:
     """Call, show the result, then check the expectations (JSON checks first, to print one document)."""
     from wasmcall.debug_output import show_call
-    from wasmcall.expect import check_expectations
     from wasmcall.session import open_session
 
     def one_call() -> Any:
@@ -635,6 +642,11 @@ def run_invocation(invocation: CallInvocation) -> None:
     except GuestError as error:
         show_output_before_failure(error, invocation)
         raise
+    if invocation.expect is None and invocation.expect_hex is None:
+        show_call(result, invocation.mode, guest_stdout=invocation.guest_stdout)
+        return
+    from wasmcall.expect import check_expectations
+
     if invocation.mode == "json":
         check_expectations(result, invocation.expect, invocation.expect_hex)
     show_call(result, invocation.mode, guest_stdout=invocation.guest_stdout)

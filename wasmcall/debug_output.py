@@ -11,20 +11,25 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Sequence
-from typing import IO, Any, Optional, TextIO
+from typing import IO, TYPE_CHECKING, Any, Optional, TextIO
 
-from wasmcall.engines.traps import Frame
 from wasmcall.errors import WasmcallError
-from wasmcall.memory_view import hexdump_lines
 from wasmcall.records import CallResult, MemoryDump
-from wasmcall.session import AnyResult
 from wasmcall.terminal import escape_line
-from wasmcall.trace import TraceStep, trace_line
+
+if TYPE_CHECKING:  # a plain call needs none of them: their modules load when a trace, dump or trap shows up
+    from wasmcall.engines.traps import Frame
+    from wasmcall.session import AnyResult
+    from wasmcall.trace import TraceStep
 
 FRAMES_SHOWN = 20
 
 
 def write_trace(steps: Sequence[TraceStep], stream: IO[str]) -> None:
+    if not steps:
+        return
+    from wasmcall.trace import trace_line
+
     for step in steps:
         stream.write(trace_line(step) + "\n")
 
@@ -58,12 +63,14 @@ def show_call(
         write_trace(result.trace, stderr)
         stderr.flush()
     show_result(result, mode, stdout, stderr, guest_stdout=guest_stdout)
-    if mode != "json":
+    if mode != "json" and result.dumps:
         write_dumps(result.dumps, stderr)
 
 
 def write_dumps(dumps: Sequence[MemoryDump], stream: IO[str]) -> None:
     """Each ``--dump`` as a labelled hexdump with guest addresses, on stderr beside the result."""
+    from wasmcall.memory_view import hexdump_lines
+
     for dump in dumps:
         named = "" if dump.address.startswith(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")) else (
             f"{dump.address} = "

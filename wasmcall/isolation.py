@@ -54,7 +54,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import wasmcall
 from wasmcall import errors
@@ -70,7 +70,10 @@ from wasmcall.errors import (
 )
 from wasmcall.records import CallResult
 from wasmcall.request import CallRequest
-from wasmcall.session import LocalSession, Session, SessionOptions
+from wasmcall.session import Session, SessionOptions
+
+if TYPE_CHECKING:  # only the child runs a LocalSession: the parent never loads the calling code
+    from wasmcall.local_session import LocalSession
 
 FRAME = struct.Struct("<Q")
 READ_CHUNK = 1 << 20
@@ -420,6 +423,8 @@ def describe_status(status: int) -> str:
 
 def serve(request_fd: int, answer_fd: int, parent_pid: int) -> None:
     """The child's side: answer requests until EOF on ``request_fd``, one session at a time."""
+    from wasmcall.local_session import LocalSession
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent_pid)
     session: Optional[LocalSession] = None

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from wasmcall.emscripten import EmscriptenState, emscripten_helper
 from wasmcall.engines.base import (
     CompiledModule,
     HostFunction,
@@ -58,29 +57,39 @@ def is_bindgen_glue(item: ImportInfo) -> bool:
 
 def build_linking(compiled: CompiledModule, options: ImportOptions) -> Linking:
     """Provide every import, or raise LoadError listing all the ones nobody provides."""
-    functions: list[HostFunction] = []
-    memories: list[ImportInfo] = []
-    missing: list[ImportInfo] = []
-    emscripten = EmscriptenState()
-    for item in compiled.imports:
-        if is_wasi(item):
-            continue
-        if is_creatable_memory(item):
-            memories.append(item)
-            continue
-        provided = emscripten_helper(item, emscripten) or provide(item, options.stub_imports)
-        if provided is None:
-            missing.append(item)
-        else:
-            functions.append(provided)
+    imports = [item for item in compiled.imports if not is_wasi(item)]
+    memories = tuple(item for item in imports if is_creatable_memory(item))
+    wanted = [item for item in imports if not is_creatable_memory(item)]
+    functions, missing = provide_functions(wanted, options.stub_imports) if wanted else ((), [])
     if missing:
         listing = count_list([item.describe() for item in missing], "; ")
         raise LoadError(
             f"the module needs imports nobody provides: {listing} "
             "(--stub-imports links them to stubs that trap when called)"
         )
-    wasi = options.wasi if any(is_wasi(i) for i in compiled.imports) else None
-    return Linking(functions=tuple(functions), wasi=wasi, memories=tuple(memories))
+    wasi = options.wasi if len(imports) < len(compiled.imports) else None
+    return Linking(functions=functions, wasi=wasi, memories=memories)
+
+
+def provide_functions(
+    wanted: Sequence[ImportInfo], stub_imports: bool
+) -> tuple[tuple[HostFunction, ...], list[ImportInfo]]:
+    """A host function for each import that has one, and the imports that have none.
+
+    Emscripten's helpers are loaded here, not with this module: most guests import nothing but WASI.
+    """
+    from wasmcall.emscripten import EmscriptenState, emscripten_helper
+
+    emscripten = EmscriptenState()
+    functions: list[HostFunction] = []
+    missing: list[ImportInfo] = []
+    for item in wanted:
+        provided = emscripten_helper(item, emscripten) or provide(item, stub_imports)
+        if provided is None:
+            missing.append(item)
+        else:
+            functions.append(provided)
+    return tuple(functions), missing
 
 
 def is_creatable_memory(item: ImportInfo) -> bool:

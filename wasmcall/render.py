@@ -17,15 +17,14 @@ from typing import IO, TYPE_CHECKING, Any, Optional, TextIO, Union
 from wasmcall.color import make_console, wants_color
 from wasmcall.dump import Styles, hexdump_lines, text_chunks, write_chunks, write_hexdump, write_text
 from wasmcall.errors import ExpectationError, GuestExitError, WasmcallError
-from wasmcall.expect import ResultExpectationError, string_difference
-from wasmcall.jsonstream import StreamedString, write_document
 from wasmcall.records import CallResult, ModuleReport, ResultBytes
-from wasmcall.suggest import command_line
 from wasmcall.terminal import escape_controls, escape_line, is_terminal, screen_size
 from wasmcall.values import format_value, json_value, typed_values
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # expect, jsonstream and suggest load only when an output needs them
     from wasmcall.components.records import ComponentCallResult, ComponentReport
+    from wasmcall.expect import ResultExpectationError
+    from wasmcall.jsonstream import StreamedString
 
 ENVELOPE_VERSION = 1
 HEX_CHUNK = 1 << 19
@@ -68,6 +67,8 @@ def write_notes(result: CallResult, stream: IO[str]) -> None:
 
 
 def streamed_hex(data: ResultBytes) -> StreamedString:
+    from wasmcall.jsonstream import StreamedString
+
     view = memoryview(data.data)
     return StreamedString(
         lambda: (view[start:start + HEX_CHUNK].hex() for start in range(0, len(view), HEX_CHUNK)),
@@ -76,6 +77,8 @@ def streamed_hex(data: ResultBytes) -> StreamedString:
 
 
 def streamed_text(data: ResultBytes) -> StreamedString:
+    from wasmcall.jsonstream import StreamedString
+
     return StreamedString(lambda: text_chunks(data.data))
 
 
@@ -125,6 +128,8 @@ def write_guest_bytes(data: bytes, stdout: IO[str]) -> None:
 
 def error_envelope(error: WasmcallError) -> dict[str, Any]:
     """The error document; a failed check on a result also keeps the call's own fields."""
+    from wasmcall.expect import ResultExpectationError
+
     body: dict[str, Any] = {
         "kind": error.kind, "message": error.message, "exit_code": int(error.exit_code),
     }
@@ -149,6 +154,8 @@ def streamed_actual(error: ResultExpectationError) -> Union[str, StreamedString]
 
 def expectation_lines(error: ExpectationError) -> list[str]:
     """Under the error line: a window of both values around the first difference, and a caret."""
+    from wasmcall.expect import ResultExpectationError, string_difference
+
     if not error.windowed:
         return [
             f"  expected: {escape_line(repr(error.expected))}",
@@ -168,6 +175,8 @@ def expectation_lines(error: ExpectationError) -> list[str]:
 
 def report_envelope(report: ModuleReport) -> dict[str, Any]:
     """``inspect --json``: DESIGN.md's shape plus evidence, start and suggested calls."""
+    from wasmcall.suggest import command_line
+
     suggestions = dict(report.suggestions)
     return {
         "wasmcall": ENVELOPE_VERSION,
@@ -201,6 +210,8 @@ def report_envelope(report: ModuleReport) -> dict[str, Any]:
 
 def write_json(document: dict[str, Any], stream: IO[str]) -> None:
     """One line of JSON; ``StreamedString`` fields are written a chunk at a time."""
+    from wasmcall.jsonstream import write_document
+
     write_document(document, stream)
 
 
@@ -369,6 +380,8 @@ def report_lines(report: ModuleReport) -> list[str]:
 
 
 def suggestion(report: ModuleReport, export: str, arguments: str) -> str:
+    from wasmcall.suggest import command_line
+
     return escape_line(command_line(report.module, export, arguments))
 
 

@@ -10,14 +10,12 @@ and frees what the host owns. Both halves live here so that ownership rules
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
-from wasmcall.conventions import assemblyscript
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
 from wasmcall.conventions.detect import BINDGEN_PREFIX, Convention, Detection, detect_convention
 from wasmcall.conventions.facts import ModuleFacts
@@ -45,10 +43,10 @@ from wasmcall.engines.traps import count_list
 from wasmcall.errors import SignatureMismatchError, UnknownExportError, UsageError
 from wasmcall.records import MemoryDump, ResultBytes
 from wasmcall.request import CallRequest
-from wasmcall.trace import TraceStep, tracing
 
 if TYPE_CHECKING:
     from wasmcall.conventions.asbindings import ExportTypes
+    from wasmcall.trace import TraceStep
 
 OUT_POINTER_SIZE = 8
 OUT_POINTER_ALIGN = 4
@@ -171,6 +169,8 @@ def execute(instance: Instance, plan: Plan) -> Execution:
     """Run the plan; a traced plan records every step it takes on the instance."""
     if not plan.trace:
         return execute_steps(instance, plan)
+    from wasmcall.trace import tracing  # only traced calls need the recorder
+
     with tracing(instance, trace_roles(plan)) as traced:
         execution = execute_steps(traced, plan)
         return replace(execution, trace=tuple(traced.log.steps))
@@ -242,6 +242,8 @@ def write_all(instance: Instance, plan: Plan) -> tuple[list[Value], list[Written
 
 def execute_managed(instance: Instance, plan: Plan) -> Execution:
     """AssemblyScript: pinned managed objects in, a string or ArrayBuffer (or a number) out."""
+    from wasmcall.conventions import assemblyscript  # its runtime tables load only for AssemblyScript guests
+
     runtime = assemblyscript.runtime_named(plan.detection.alloc_name)
     objects = assemblyscript.ManagedObjects(
         runtime, lambda: assemblyscript.runtime_types(instance, plan.facts, runtime)
@@ -311,6 +313,8 @@ def find_function(compiled: CompiledModule, name: str) -> ExportInfo:
     function = compiled.function(name)
     if function is not None:
         return function
+    import difflib  # only a wrong name needs it
+
     names = [e.name for e in compiled.exports if e.kind == "func"]
     close = difflib.get_close_matches(name, names, n=1) if len(names) <= CLOSE_MATCH_LIMIT else []
     hint = f"; did you mean {close[0]!r}?" if close else ""
