@@ -62,3 +62,59 @@ def test_a_call_does_import_the_runtime(rust_guest):
     completed = run([sys.executable, "-c", program])
     assert (completed.returncode, completed.stdout) == (0, "3\n")
     assert json.loads(completed.stderr) == ["wasmtime"]
+
+
+# What a call loads is what it pays for at start-up (issue 10): each row is a call and the optional
+# modules it must leave alone; the `--trace`, `--json`, `--expect`, `--dump`, AssemblyScript and
+# Emscripten rows prove that those same modules do load when a call needs them (any guest with host
+# imports loads Emscripten's helpers, which are asked first whether they provide each import).
+OPTIONAL_MODULES = (
+    "rich",
+    "wasmcall.conventions.assemblyscript",
+    "wasmcall.emscripten",
+    "wasmcall.expect",
+    "wasmcall.jsonstream",
+    "wasmcall.memory_view",
+    "wasmcall.suggest",
+    "wasmcall.trace",
+)
+GUESTS = Path(__file__).resolve().parent.parent / "guests"
+PLAIN_CALL = [str(GUESTS / "rust" / "memory.wasm"), "upper", "--str", "abc", "--ret", "ptr"]
+
+
+@pytest.mark.parametrize(
+    ("words", "loaded"),
+    [
+        (PLAIN_CALL, []),
+        ([*PLAIN_CALL, "--trace"], ["wasmcall.trace"]),
+        ([*PLAIN_CALL, "--json"], ["wasmcall.jsonstream"]),
+        ([*PLAIN_CALL, "--expect", "ABC"], ["wasmcall.expect"]),
+        ([*PLAIN_CALL, "--dump", "0:4"], ["wasmcall.memory_view"]),
+        ([str(GUESTS / "assemblyscript" / "strings.wasm"), "shout", "--str", "hi"],
+         ["wasmcall.conventions.assemblyscript", "wasmcall.emscripten"]),  # env.abort: host imports
+        ([str(GUESTS / "emscripten" / "glue.wasm"), "upper", "--str", "hi", "--ret", "ptr"],
+         ["wasmcall.emscripten"]),
+    ],
+    ids=["plain", "trace", "json", "expect", "dump", "assemblyscript", "emscripten"],
+)
+def test_a_call_loads_only_the_optional_modules_it_uses(words, loaded):
+    check = f"json.dump(sorted(m for m in {OPTIONAL_MODULES!r} if m in sys.modules), sys.stderr)"
+    program = f"import json, sys\nfrom wasmcall.cli import main\ncode = main(['call', *{words!r}])\n{check}"
+    completed = run([sys.executable, "-c", program])
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stderr.splitlines()[-1]) == loaded
+
+
+CALLING_CODE = ("wasmcall.conventions.calling", "wasmcall.local_session", "wasmer")
+
+
+def test_a_wasmer_calls_parent_leaves_the_calling_code_to_its_child(engine):
+    """The wasmer child plans and runs the call; the parent only sends the request (and the wasmtime
+    row shows that the same check sees the calling code when it does run in this process)."""
+    check = f"json.dump(sorted(m for m in {CALLING_CODE!r} if m in sys.modules), sys.stderr)"
+    words = ["call", "--engine", engine, *PLAIN_CALL]
+    program = f"import json, sys\nfrom wasmcall.cli import main\ncode = main({words!r})\n{check}"
+    completed = run([sys.executable, "-c", program])
+    assert (completed.returncode, completed.stdout) == (0, "ABC\n"), completed.stderr
+    expected = [] if engine == "wasmer" else ["wasmcall.conventions.calling", "wasmcall.local_session"]
+    assert json.loads(completed.stderr.splitlines()[-1]) == expected

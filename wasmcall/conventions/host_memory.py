@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from wasmcall.arguments import ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import unsigned32
@@ -25,8 +25,10 @@ from wasmcall.conventions.marshal import Written, fill_buffer, place_buffer
 from wasmcall.conventions.results import INTEGER_RESULTS, Location, ResultKind, ResultSpec, sized
 from wasmcall.engines.base import CompiledModule, Instance, Signature, Value
 from wasmcall.errors import OutOfBoundsError, SignatureMismatchError, UsageError
-from wasmcall.memory_view import Address, plan_address
 from wasmcall.records import MemoryDump
+
+if TYPE_CHECKING:
+    from wasmcall.memory_view import Address
 
 
 @dataclass(frozen=True)
@@ -61,16 +63,23 @@ def plan_host_memory(
 ) -> HostMemory:
     """Check the memory words against the module; ``fits`` says whether every argument fits a param."""
     placements = tuple(
-        None if isinstance(a, ScalarArg) or a.at is None else plan_address(compiled, a.at, "--at")
+        None if isinstance(a, ScalarArg) or a.at is None else resolve_word(compiled, a.at, "--at")
         for a in arguments
     )
     if managed and (any(placements) or spec.kind in (ResultKind.ARG, ResultKind.FROM)):
         raise UsageError("--at, --ret arg:K and --ret from:NAME do not apply to AssemblyScript objects")
     if spec.kind is ResultKind.ARG:
         check_argument_buffer(arguments, spec.argument)
-    source = plan_address(compiled, spec.source, "--ret from") if spec.source is not None else None
-    planned = tuple((plan_address(compiled, text, "--dump"), length) for text, length in dumps)
+    source = resolve_word(compiled, spec.source, "--ret from") if spec.source is not None else None
+    planned = tuple((resolve_word(compiled, text, "--dump"), length) for text, length in dumps)
     return HostMemory(placements, any(placements) and not fits, source, planned)
+
+
+def resolve_word(compiled: CompiledModule, text: str, word: str) -> Address:
+    """A memory word's address; the parser loads only when a call has one (most calls have none)."""
+    from wasmcall.memory_view import plan_address
+
+    return plan_address(compiled, text, word)
 
 
 def check_argument_buffer(arguments: Sequence[TypedArgument], index: Optional[int]) -> None:
