@@ -22,10 +22,14 @@ exit code is 0 either way, because this is a measurement, not a test:
 1. cold: ``wasmcall call guests/rust/memory.wasm upper --str ... --ret ptr``
    against a fresh Python running the same call by hand, both with
    wasmtime's compile cache on (target 1.5x, aim 1.3x), and both with it off;
-   ``--version`` and ``--help`` for reference.
+   ``--version`` and ``--help`` for reference; and the floor: a script that
+   only imports Typer and wasmtime, which any Typer CLI over wasmtime pays
+   before its own code runs (its ratio is the part of the target no change to
+   wasmcall can win back).
 2. wasmer: the same call with ``--engine wasmer`` against a minimal
    wasmer-python script (target 2x). wasmer-python has no compile cache; the
    script compiles every time, wasmcall after its first run loads its own.
+   The floor here imports Typer and wasmer.
 3. module: a generated ~1 MB module's first call (bytes never seen: a fresh
    custom section each run) and second call, on both engines, against the
    minimal scripts doing the same.
@@ -96,6 +100,11 @@ out = exports["upper"](store, ptr, len(data)) & 0xFFFFFFFF
 print(memory.read(store, out, out + len(data)).decode())
 exports["dealloc"](store, out, len(data))
 """
+
+# argv: text. What any Typer CLI over wasmtime pays before its own code runs: the two imports (and the
+# interpreter, and its teardown). Printing the text keeps it checkable like the other commands.
+FLOOR_SCRIPT = "import sys, typer, wasmtime; print(sys.argv[1].upper())"
+WASMER_FLOOR_SCRIPT = "import sys, typer, wasmer, wasmer_compiler_cranelift; print(sys.argv[1].upper())"
 
 # argv: guest, text. The same by hand on wasmer-python (which has no compile cache).
 WASMER_SCRIPT = """
@@ -330,18 +339,29 @@ def cold_start(options: argparse.Namespace, pythons: Pythons, directory: Path) -
         "script (cache on)": python_script(COLD_SCRIPT, str(GUEST), TEXT, "1"),
         "wasmcall (cache off: WASMCALL_NO_CACHE=1)": ["env", "WASMCALL_NO_CACHE=1", *call],
         "script (cache off)": python_script(COLD_SCRIPT, str(GUEST), TEXT, "0"),
+        "floor: import typer, wasmtime": python_script(FLOOR_SCRIPT, TEXT),
     }
     results = measure(commands, options.runs, TEXT.upper())
-    tool, script, tool_uncached, script_uncached = (summarize(label, results[label]) for label in commands)
+    tool, script, tool_uncached, script_uncached, floor = (summarize(label, results[label]) for label in commands)
     extra = measure({"wasmcall --version": [*wasmcall, "--version"]}, options.runs, "")
     extra.update(measure({"wasmcall --help": [*wasmcall, "--help"]}, options.runs, ""))
-    rows = [tool, script, tool_uncached, script_uncached, *(summarize(k, v) for k, v in extra.items())]
+    rows = [tool, script, tool_uncached, script_uncached, floor, *(summarize(k, v) for k, v in extra.items())]
     title = f"Cold call: upper --str ({options.runs} runs each, interleaved; ratios to the script, cache on)"
     show_table(title, rows)
     return [
         time_verdict("cold call, cache on, wasmcall/script", tool, script, COLD_TARGET),
         time_verdict("cold call, cache off, wasmcall/script", tool_uncached, script_uncached, COLD_TARGET),
+        floor_line(floor, script, tool),
     ]
+
+
+def floor_line(floor: Summary, script: Summary, tool: Summary) -> str:
+    """How much of the ratio Typer's and the runtime's imports take before any wasmcall code runs."""
+    return (
+        f"  floor (interpreter + Typer + runtime imports, no wasmcall code)/script: "
+        f"{ratio(floor.median_ms, script.median_ms):.2f}x; wasmcall's own share: "
+        f"{tool.median_ms - floor.median_ms:.0f} ms"
+    )
 
 
 def wasmer_cold(options: argparse.Namespace, pythons: Pythons, directory: Path) -> list[str]:
@@ -353,6 +373,7 @@ def wasmer_cold(options: argparse.Namespace, pythons: Pythons, directory: Path) 
         "wasmcall --engine wasmer": call,
         "wasmer script": python_script(WASMER_SCRIPT, str(GUEST), TEXT, python=pythons.wasmer_python),
         "wasmcall --engine wasmer, no cache": ["env", "WASMCALL_NO_CACHE=1", *call],
+        "floor: import typer, wasmer": python_script(WASMER_FLOOR_SCRIPT, TEXT, python=pythons.wasmer_python),
     }
     results = measure(commands, options.runs, TEXT.upper())
     rows = [summarize(label, runs) for label, runs in results.items()]
@@ -360,6 +381,7 @@ def wasmer_cold(options: argparse.Namespace, pythons: Pythons, directory: Path) 
     return [
         time_verdict("wasmer cold call, wasmcall/script", rows[0], rows[1], WASMER_TARGET),
         time_verdict("wasmer cold call, no wasmcall cache, wasmcall/script", rows[2], rows[1], WASMER_TARGET),
+        floor_line(rows[3], rows[1], rows[0]),
     ]
 
 
