@@ -15,10 +15,12 @@ import re
 import stat
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional, Union
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from wasmcall.errors import ArgumentValueError
 from wasmcall.inputs import InputError, read_standard_input
@@ -57,8 +59,7 @@ INT_RANGES = {
 F32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 
 
-@dataclass(frozen=True)
-class ScalarArg:
+class ScalarArg(Struct, frozen=True):
     """A number for one wasm parameter; ints are already in signed two's complement."""
 
     kind: ArgKind
@@ -66,8 +67,7 @@ class ScalarArg:
     text: str
 
 
-@dataclass(frozen=True)
-class BufferArg:
+class BufferArg(Struct, frozen=True):
     """Bytes to copy into guest memory (from --bytes, --str, --hex, --b64, --out or stdin).
 
     ``at`` is where ``--at`` placed it (a number or an export's name, resolved
@@ -84,8 +84,7 @@ class BufferArg:
         return len(self.data)
 
 
-@dataclass(frozen=True)
-class FileArg:
+class FileArg(Struct, frozen=True):
     """A regular file, read straight into guest memory at call time.
 
     Only the size is taken now, so that a large file is never held in a Python
@@ -99,8 +98,7 @@ class FileArg:
     at: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class PlainValue:
+class PlainValue(Struct, frozen=True):
     """A positional value (``add 2 40``) whose type comes from the export's signature.
 
     It cannot be parsed until the module is compiled, so it travels as text and

@@ -10,7 +10,8 @@ IndexError.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from wasmcall.errors import LoadError
 
@@ -24,8 +25,7 @@ EXPORT_KINDS = ("func", "table", "memory", "global", "tag")
 # and the cap keeps a run of 0x80 bytes from building an enormous integer.
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """One section: its id and where its body lies in the module's bytes."""
 
     id: int

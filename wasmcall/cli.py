@@ -13,12 +13,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from msgspec import Struct
 from typer.core import TyperCommand
 
 from wasmcall import __version__
@@ -404,8 +404,7 @@ def reject_repeated_checks(ctx: typer.Context) -> None:
             raise UsageError(f"{flag} given {count} times; a call has one result, so give it once{hint}")
 
 
-@dataclass(frozen=True)
-class CallInvocation:
+class CallInvocation(Struct, frozen=True):
     """A parsed ``wasmcall call`` line: the module, the request, how to open the session, how to show it."""
 
     module: str

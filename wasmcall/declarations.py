@@ -13,8 +13,9 @@ still a LoadError, never an IndexError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
+
+from msgspec import Struct, field
 
 from wasmcall.binary import read_leb, read_u32, sections
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature
@@ -39,8 +40,7 @@ EXTENDED_CONSTANT_OPS = (0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E)  # i32/i64 add, sub
 HAS_MAXIMUM, SHARED, INDEX64, PAGE_SIZE = 0x01, 0x02, 0x04, 0x08
 
 
-@dataclass
-class Declarations:
+class Declarations(Struct):
     """A module's imports and exports with their signatures, and its memories in index order."""
 
     imports: list[ImportInfo] = field(default_factory=list)

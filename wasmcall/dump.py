@@ -13,8 +13,9 @@ from __future__ import annotations
 import codecs
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO
+
+from msgspec import Struct
 
 from wasmcall.terminal import escape_controls
 
@@ -29,8 +30,7 @@ RESERVED_ROWS = 4  # the omission line, the summary line, the prompt and a spare
 FULL_HINT = "--full shows everything; --raw or a pipe gives the bytes"
 
 
-@dataclass(frozen=True)
-class Styles:
+class Styles(Struct, frozen=True):
     """ANSI (prefix, suffix) pairs for the parts of a hexdump; empty strings when colour is off."""
 
     offset: tuple[str, str] = ("", "")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import WASM_PAGE, HostFunction, ImportInfo, Instance, Signature, Value
 from wasmcall.errors import GuestAbortError
@@ -25,8 +26,7 @@ ENOSYS = 38
 C_STRING_LIMIT = 4096  # the most of a C string an assertion message shows
 
 
-@dataclass
-class EmscriptenState:
+class EmscriptenState(Struct):
     """What the JS runtime keeps between calls for one instance: the ``tempRet0`` register."""
 
     temp_ret0: int = 0

@@ -11,8 +11,9 @@ result is never copied to check it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
+
+from msgspec import Struct
 
 from wasmcall.arguments import parse_hex
 from wasmcall.dump import text_chunks
@@ -29,8 +30,7 @@ COMPARE_CHUNK = 4096
 ELLIPSIS = "…"
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(Struct, frozen=True):
     """Where two values first differ, and a window of each around that point, ready to print."""
 
     offset: int

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import IO, Any
+
+from msgspec import Struct
 
 from wasmcall.terminal import escape_json
 
 
-@dataclass(frozen=True)
-class StreamedString:
+class StreamedString(Struct, frozen=True):
     """A JSON string given as a source of pieces, read only while it is written.
 
     ``plain`` promises the pieces need no JSON escaping (hex digits, say), which

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any, Optional
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from wasmcall.engines.base import WASM_PAGE
 from wasmcall.errors import UsageError
@@ -25,8 +27,7 @@ from wasmcall.trace import TraceStep
 ALLOCATORS_SIZE_PARAM = {"cabi_realloc": 3, "cm32p2_realloc": 3}
 
 
-@dataclass(frozen=True)
-class CallMemory:
+class CallMemory(Struct, frozen=True):
     """What one call did with memory, read from its trace."""
 
     allocated: tuple[tuple[int, int], ...]
@@ -39,8 +40,7 @@ class CallMemory:
     """AssemblyScript objects: its garbage collector, not the host, gives them back."""
 
 
-@dataclass(frozen=True)
-class RepeatReport:
+class RepeatReport(Struct, frozen=True):
     """The outcome of ``--repeat``: timings, memory before and after, and the leak verdict."""
 
     calls: int

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional
+
+from msgspec import Struct, field
 
 from wasmcall.engines.base import (
     CompiledModule,
@@ -37,8 +38,7 @@ AS_SEED = Signature((), ("f64",))
 NO_VALUES = Signature((), ())
 
 
-@dataclass(frozen=True)
-class ImportOptions:
+class ImportOptions(Struct, frozen=True):
     """The user's grants and choices for imports."""
 
     wasi: WasiSettings = field(default_factory=WasiSettings)

@@ -8,9 +8,10 @@ code (``conventions``, ``linking``, the engines' caches).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Union
+
+from msgspec.structs import replace
 
 from wasmcall.conventions.calling import execute, plan_call
 from wasmcall.conventions.facts import ModuleFacts, module_facts

@@ -10,8 +10,9 @@ with the guest address of each row, not an offset from zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import CompiledModule, GlobalValue, Instance
 from wasmcall.errors import UsageError
@@ -63,8 +64,7 @@ def describe_global(item: GlobalValue) -> str:
     return f"{item.valtype}{' mut' if item.mutable else ''}  {shown}"
 
 
-@dataclass(frozen=True)
-class Address:
+class Address(Struct, frozen=True):
     """An address as the user gave it, checked against the module; resolved when the call runs."""
 
     text: str

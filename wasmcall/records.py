@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import ExportInfo, ImportInfo, MemoryLimits, Signature, Value
 
@@ -44,8 +45,7 @@ def is_readable_text(data: bytes) -> bool:
     return ascii_only or C1_CONTROLS.search(data) is None
 
 
-@dataclass(frozen=True)
-class ResultBytes:
+class ResultBytes(Struct, frozen=True, dict=True):
     """A result read out of guest memory; ``text`` is None unless a person can read it as text."""
 
     ptr: int
@@ -66,8 +66,7 @@ class ResultBytes:
         return self.data.decode("utf-8") if self.is_text else None
 
 
-@dataclass(frozen=True)
-class MemoryDump:
+class MemoryDump(Struct, frozen=True):
     """Guest memory copied right after a call (``--dump ADDR:LEN``); ``address`` is ADDR as given."""
 
     address: str
@@ -75,8 +74,7 @@ class MemoryDump:
     data: bytes
 
 
-@dataclass(frozen=True)
-class CallResult:
+class CallResult(Struct, frozen=True):
     """The outcome of one successful call."""
 
     module: str
@@ -101,8 +99,7 @@ class CallResult:
     """0 when a WASI guest ended the call with ``proc_exit(0)``; None when the export returned."""
 
 
-@dataclass(frozen=True)
-class ModuleReport:
+class ModuleReport(Struct, frozen=True):
     """What ``inspect`` finds in a module."""
 
     module: str

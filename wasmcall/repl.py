@@ -18,8 +18,9 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import IO, Optional, Union
+
+from msgspec.structs import replace
 
 from wasmcall.engines.base import CallLimits
 from wasmcall.errors import CallInterruptedError, ExitCode, UsageError, WasmcallError

@@ -12,8 +12,10 @@ where the record is made instead of one silently winning.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Optional
+
+from msgspec import Struct, field
+from msgspec.structs import force_setattr
 
 from wasmcall.arguments import Argument, PlainValue
 from wasmcall.conventions.results import ResultSpec
@@ -22,8 +24,7 @@ from wasmcall.engines.base import CallLimits, Limits, WasiSettings
 from wasmcall.errors import UsageError
 
 
-@dataclass(frozen=True)
-class CallRequest:
+class CallRequest(Struct, frozen=True):
     """Call ``export`` with ``arguments``; every other field has the CLI's default.
 
     ``arguments`` are typed (``--str``, ``--i32`` ...) or all plain values
@@ -54,7 +55,7 @@ class CallRequest:
         plain = sum(isinstance(a, PlainValue) for a in self.arguments)
         if plain and plain != len(self.arguments):
             raise UsageError("plain values cannot be mixed with typed arguments (--str, --i32, ...)")
-        object.__setattr__(self, "arguments", tuple(self.arguments))
+        force_setattr(self, "arguments", tuple(self.arguments))
 
     @property
     def untyped(self) -> bool:
@@ -67,8 +68,7 @@ def plain_values(texts: Sequence[str]) -> tuple[PlainValue, ...]:
     return tuple(PlainValue(text) for text in texts)
 
 
-@dataclass(frozen=True)
-class SessionOptions:
+class SessionOptions(Struct, frozen=True):
     """How to open a session: the engine, limits, WASI grants and import stubs."""
 
     engine: str = DEFAULT_ENGINE

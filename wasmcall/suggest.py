@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Container
-from dataclasses import dataclass, field
 from typing import Optional
+
+from msgspec import Struct, field
 
 from wasmcall.conventions.detect import Convention
 from wasmcall.engines.base import ImportInfo, Signature
@@ -42,8 +43,7 @@ PAIR = ["i32", "i32"]
 TINYGO_EXPORTS = {"malloc", "free", "calloc", "realloc"}
 
 
-@dataclass(frozen=True)
-class ModuleFacts:
+class ModuleFacts(Struct, frozen=True):
     """What inspect knows about the whole module that decides how its exports are called."""
 
     convention: Convention

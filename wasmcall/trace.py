@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import CallLimits, GlobalValue, HostFunction, Instance, Value
 from wasmcall.errors import WasmcallError
@@ -24,8 +25,7 @@ from wasmcall.values import json_value
 PREVIEW_BYTES = 16
 
 
-@dataclass(frozen=True)
-class TraceStep:
+class TraceStep(Struct, frozen=True):
     """One step of a call; ``ms`` counts from the start of the call.
 
     ``step`` is one of: ``alloc``, ``write``, ``call``, ``read``, ``free``,

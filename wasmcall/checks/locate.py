@@ -12,23 +12,22 @@ reading ``[[check]]`` is text, not a table) and comments, so the i-th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 HEADER = re.compile(r"""^\s*(\[\[?)\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.\- "']+?)\s*\]\]?\s*(#.*)?$""")
 KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*[=.]""")
 MULTILINE_QUOTES = ('"""', "'''")
 
 
-@dataclass
-class TableLines:
+class TableLines(Struct):
     """Where one table starts, and the first line of each of its top-level keys."""
 
     line: int
     keys: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class FileLines:
+class FileLines(Struct):
     """The top level's key lines, the ``[defaults]`` table's (if any) and each ``[[check]]`` table's."""
 
     root: TableLines = field(default_factory=lambda: TableLines(1))

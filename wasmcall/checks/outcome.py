@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.checks.spec import Check
 from wasmcall.errors import WasmcallError
@@ -17,8 +18,7 @@ class Status(str, Enum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True)
-class EngineRun:
+class EngineRun(Struct, frozen=True):
     """One check on one engine: the call's result or error, and why it failed the check (None if it held)."""
 
     engine: str
@@ -28,8 +28,7 @@ class EngineRun:
     failure: Optional[str]
 
 
-@dataclass(frozen=True)
-class CheckOutcome:
+class CheckOutcome(Struct, frozen=True):
     """One check's verdict; ``message`` says why it failed or was skipped."""
 
     check: Check
@@ -39,16 +38,14 @@ class CheckOutcome:
     elapsed_ms: float
 
 
-@dataclass(frozen=True)
-class SkippedEngine:
+class SkippedEngine(Struct, frozen=True):
     """An engine that ``engine = "all"`` could not use here, and why."""
 
     engine: str
     reason: str
 
 
-@dataclass(frozen=True)
-class ChecksReport:
+class ChecksReport(Struct, frozen=True):
     """Every check's outcome in file order, and the engines skipped under ``engine = "all"``."""
 
     outcomes: tuple[CheckOutcome, ...]

@@ -16,9 +16,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Optional
+
+from msgspec.structs import replace
 
 from wasmcall.checks.judge import disagreement, judge
 from wasmcall.checks.outcome import CheckOutcome, ChecksReport, EngineRun, SkippedEngine, Status

@@ -13,9 +13,10 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Protocol
+
+from msgspec import Struct
 
 from wasmcall.checks.locate import FileLines, TableLines, locate_tables
 from wasmcall.checks.words import call_words, parse_in_directory, session_words
@@ -68,8 +69,7 @@ class ChecksFileError(UsageError):
         self.line = line
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Struct, frozen=True):
     """One check, fully validated: where it is written, what to call, what must come back."""
 
     file: Path
@@ -91,8 +91,7 @@ class Check:
         return self.expect_exit is not None or self.expect_error is not None
 
 
-@dataclass
-class KeyedTable:
+class KeyedTable(Struct):
     """A table's values merged over [defaults], remembering the line each value came from."""
 
     values: dict[str, Any]

@@ -15,9 +15,10 @@ import os
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from wasmcall.arguments import FileArg
 from wasmcall.engines.base import DirGrant

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional
+
+from msgspec import Struct
 
 from wasmcall.components.types import FuncSignature
 from wasmcall.components.wave import print_wave
 
 
-@dataclass(frozen=True)
-class ComponentFunction:
+class ComponentFunction(Struct, frozen=True):
     """A function in a component's world; ``name`` is how it is called (``iface#func`` inside an interface)."""
 
     name: str
     signature: FuncSignature
 
 
-@dataclass(frozen=True)
-class WorldItem:
+class WorldItem(Struct, frozen=True):
     """One import or export of a component's world.
 
     ``kind`` is ``func``, ``interface``, ``resource`` or another component item
@@ -36,8 +35,7 @@ class WorldItem:
         return self.name.startswith("wasi:")
 
 
-@dataclass(frozen=True)
-class ComponentReport:
+class ComponentReport(Struct, frozen=True):
     """What ``inspect`` finds in a component: its world's imports and exports."""
 
     module: str
@@ -50,8 +48,7 @@ class ComponentReport:
         return any(item.is_wasi for item in self.imports)
 
 
-@dataclass(frozen=True)
-class ComponentCallResult:
+class ComponentCallResult(Struct, frozen=True):
     """The outcome of one successful call of a component function.
 
     ``value`` is the lifted result as a WAVE value (see wave.py), None when the

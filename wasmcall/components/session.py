@@ -15,10 +15,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Optional, TypeVar, Union
+
+from msgspec.structs import replace
 
 from wasmcall.arguments import Argument, PlainValue, TypedArgument
 from wasmcall.components.arguments import fit_arguments

@@ -13,8 +13,9 @@ rendered inline (``record { x: s32, y: s32 }``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Optional, Union
+
+from msgspec import Struct
 
 INTEGER_RANGES = {
     "u8": (0, 2**8 - 1),
@@ -30,30 +31,25 @@ FLOATS = ("f32", "f64")
 PRIMITIVES = ("bool", *INTEGER_RANGES, *FLOATS, "char", "string")
 
 
-@dataclass(frozen=True)
-class Primitive:
+class Primitive(Struct, frozen=True):
     """``bool``, an integer (``u8`` … ``s64``), ``f32``/``f64``, ``char`` or ``string``."""
 
     name: str
 
 
-@dataclass(frozen=True)
-class ListType:
+class ListType(Struct, frozen=True):
     element: WitType
 
 
-@dataclass(frozen=True)
-class TupleType:
+class TupleType(Struct, frozen=True):
     elements: tuple[WitType, ...]
 
 
-@dataclass(frozen=True)
-class RecordType:
+class RecordType(Struct, frozen=True):
     fields: tuple[tuple[str, WitType], ...]
 
 
-@dataclass(frozen=True)
-class VariantType:
+class VariantType(Struct, frozen=True):
     """A variant; ``option`` and ``result`` are variants with fixed case names."""
 
     cases: tuple[tuple[str, Optional[WitType]], ...]
@@ -63,18 +59,15 @@ class VariantType:
         return next((case for case in self.cases if case[0] == name), None)
 
 
-@dataclass(frozen=True)
-class EnumType:
+class EnumType(Struct, frozen=True):
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FlagsType:
+class FlagsType(Struct, frozen=True):
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class UnsupportedType:
+class UnsupportedType(Struct, frozen=True):
     """A type wasmcall cannot pass yet: resources (``own``/``borrow``) and async types."""
 
     kind: str
@@ -99,14 +92,12 @@ def result_of(ok: Optional[WitType], err: Optional[WitType]) -> VariantType:
     return VariantType((("ok", ok), ("err", err)), "result")
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Struct, frozen=True):
     name: str
     type: WitType
 
 
-@dataclass(frozen=True)
-class FuncSignature:
+class FuncSignature(Struct, frozen=True):
     """A component function's named params and optional result."""
 
     params: tuple[Param, ...]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any, Optional
+
+from msgspec import Struct
 
 from wasmcall.arguments import fits_f32
 from wasmcall.components.types import (
@@ -44,8 +45,7 @@ PRINT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 MAX_DEPTH = 100
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(Struct, frozen=True):
     """A case of a variant, option or result; ``payload`` is None for a case without one."""
 
     name: str

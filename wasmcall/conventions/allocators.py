@@ -9,8 +9,9 @@ small class serves them all: ``alloc(size)``, ``__wbindgen_malloc(size, align)``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import CompiledModule, Instance, Signature, check_range
 from wasmcall.errors import ConventionError, GuestError, GuestExitError
@@ -19,8 +20,7 @@ ALLOC_ARITIES = {1: "alloc(size)", 2: "malloc(size, align)", 4: "realloc(0, 0, a
 FREE_ARITIES = {1: "free(ptr)", 2: "free(ptr, len)", 3: "free(ptr, len, align)"}
 
 
-@dataclass(frozen=True)
-class Allocator:
+class Allocator(Struct, frozen=True):
     """A guest's allocate/free pair, called in the shape its signature implies."""
 
     alloc_name: str

@@ -13,9 +13,10 @@ numbers only. Files larger than BINDINGS_LIMIT are not bindings and are ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.conventions.asclasses import ClassRef, class_ref
 from wasmcall.errors import ArgumentValueError
@@ -32,8 +33,7 @@ DTS_EXPORT = re.compile(
 DTS_PARAM = re.compile(r"@param \w+ `([^`]*)`")
 
 
-@dataclass(frozen=True)
-class ExportTypes:
+class ExportTypes(Struct, frozen=True):
     """The classes of one export's params (None for a number) and of its result (None: a number)."""
 
     params: tuple[Optional[ClassRef], ...]
@@ -44,8 +44,7 @@ class ExportTypes:
     """False when only the params were given: the result's object header decides."""
 
 
-@dataclass(frozen=True)
-class Bindings:
+class Bindings(Struct, frozen=True):
     """The types of every export the bindings describe; ``adapted_all`` when absent ones take numbers."""
 
     exports: dict[str, ExportTypes]

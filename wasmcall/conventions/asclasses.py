@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import Instance
 from wasmcall.errors import ArgumentValueError, ConventionError
@@ -58,8 +59,7 @@ GENERIC = re.compile(r"(Array|StaticArray)<(\w+)>")
 NUMBER_TYPES = set(ELEMENTS) | {"void"}
 
 
-@dataclass(frozen=True)
-class ClassRef:
+class ClassRef(Struct, frozen=True):
     """One AssemblyScript class a param or result has: its name, layout, element size and id if known."""
 
     name: str
@@ -108,8 +108,7 @@ def class_ref(name: str, class_id: Optional[int] = None) -> Optional[ClassRef]:
     )
 
 
-@dataclass(frozen=True)
-class RuntimeTypes:
+class RuntimeTypes(Struct, frozen=True):
     """The module's run-time type table, read from guest memory at ``__rtti_base``."""
 
     flags: tuple[int, ...]

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
+
+from msgspec import Struct, field
 
 from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import to_i32, unsigned32
@@ -40,8 +41,7 @@ VIEW_SIZE = 12
 ARRAY_SIZE = 16
 
 
-@dataclass(frozen=True)
-class Runtime:
+class Runtime(Struct, frozen=True):
     """One generation of AssemblyScript's runtime: its exports and its built-in class ids."""
 
     new: str
@@ -65,8 +65,7 @@ def runtime_named(alloc_name: Optional[str]) -> Runtime:
     return LEGACY if alloc_name == LEGACY.new else CURRENT
 
 
-@dataclass
-class ManagedObjects:
+class ManagedObjects(Struct):
     """The objects made for one call, held until ``release``; ``warnings`` says what was guessed."""
 
     runtime: Runtime

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from wasmcall.arguments import PlainValue, ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import Allocator, make_allocator, to_i32, unsigned32
@@ -56,8 +58,7 @@ CLOSE_MATCH_LIMIT = 10_000  # difflib over 100,000 names takes seconds
 NO_FACTS = ModuleFacts()
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     """Everything decided before the guest runs."""
 
     export: str
@@ -78,8 +79,7 @@ class Plan:
     """AssemblyScript: the classes of the params and result, when the bindings or the user say."""
 
 
-@dataclass(frozen=True)
-class Execution:
+class Execution(Struct, frozen=True):
     """What one executed plan produced: raw values, result bytes, the export's own time, traced steps;
     ``warnings`` about what could not be done as asked, ``hints`` about what the values look like."""
 

@@ -7,9 +7,10 @@ override what is found here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import CompiledModule, Signature
 from wasmcall.errors import ConventionError
@@ -26,8 +27,7 @@ class Convention(str, Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """Export names that identify a convention: any one allocator name, any one free name."""
 
     alloc_names: tuple[str, ...]
@@ -43,8 +43,7 @@ RULES = {
 }
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(Struct, frozen=True):
     """What was found: the convention, its allocator names and the exports that prove it."""
 
     convention: Convention

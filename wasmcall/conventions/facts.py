@@ -9,10 +9,11 @@ lazily, and never fail a call: a module without them is simply less known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Union
+
+from msgspec import Struct, field
 
 from wasmcall.binary import WASM_MAGIC, read_u32, sections
 from wasmcall.errors import LoadError
@@ -23,8 +24,7 @@ if TYPE_CHECKING:
 CUSTOM_SECTION = 0
 
 
-@dataclass(frozen=True)
-class Producers:
+class Producers(Struct, frozen=True):
     """The ``producers`` section: field (language, processed-by, sdk) -> (name, version) pairs."""
 
     fields: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
@@ -42,8 +42,7 @@ class Producers:
         return any(word in name.lower() for _, pairs in self.fields for name, _ in pairs)
 
 
-@dataclass(frozen=True)
-class ModuleFacts:
+class ModuleFacts(Struct, frozen=True, dict=True):
     """The module's file (for sidecar bindings), its producers and AssemblyScript's type table."""
 
     path: Optional[Path] = None

@@ -16,8 +16,9 @@ on the live instance (a global's value, a getter's result) when the call runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
+
+from msgspec import Struct
 
 from wasmcall.arguments import ScalarArg, TypedArgument
 from wasmcall.conventions.allocators import unsigned32
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from wasmcall.memory_view import Address
 
 
-@dataclass(frozen=True)
-class HostMemory:
+class HostMemory(Struct, frozen=True):
     """What the memory words decided: where buffers go, where the result is, what to dump.
 
     ``placements`` runs parallel to the arguments. ``written_only`` placed

@@ -9,9 +9,10 @@ command line's order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.arguments import ArgKind, BufferArg, FileArg, ScalarArg, TypedArgument, parse_argument
 from wasmcall.conventions.allocators import Allocator, to_i32
@@ -31,8 +32,7 @@ class BufferStyle(str, Enum):
     """One i64 param per buffer, ``(ptr, len)`` packed in the order of ``PackedOrder``."""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(Struct, frozen=True):
     """A buffer placed in guest memory: where, its byte length and what was allocated.
 
     ``placed`` buffers were put at an address given by hand (``--at``): the

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.conventions.allocators import unsigned32
 from wasmcall.engines.base import Instance, Signature, Value
@@ -42,8 +43,7 @@ class PackedOrder(str, Enum):
     PTR_LOW = "ptr-low"
 
 
-@dataclass(frozen=True)
-class ResultSpec:
+class ResultSpec(Struct, frozen=True):
     """The user's description of the result; ``length`` is for ``--ret ptr`` (and ``from``).
 
     ``argument`` is K of ``--ret arg:K`` (read argument K's buffer back);
@@ -77,8 +77,7 @@ def parse_result_kind(text: str) -> tuple[ResultKind, Optional[int], Optional[st
     raise UsageError(f"Invalid value for '--ret': {text!r} is not one of {choices}.")
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Struct, frozen=True):
     """Where a result's bytes are, and how many bytes the guest allocated for it."""
 
     ptr: int

@@ -12,10 +12,11 @@ import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Optional, Union
+
+from msgspec import Struct, field
 
 from wasmcall.errors import OutOfBoundsError, UsageError
 
@@ -26,8 +27,7 @@ Value = Union[int, float]
 WASM_PAGE = 65536
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(Struct, frozen=True):
     """A function type, with value types spelled as in WAT (``i32``, ``f64``, ...)."""
 
     params: tuple[str, ...]
@@ -50,8 +50,7 @@ def unmarshallable(signature: Signature) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-@dataclass(frozen=True)
-class MemoryLimits:
+class MemoryLimits(Struct, frozen=True):
     """A memory's size bounds in 64 KiB pages; ``maximum`` is None when unbounded.
 
     ``shared`` (threads) and ``index64`` (memory64) memories are loaded but
@@ -73,8 +72,7 @@ class MemoryLimits:
         return None
 
 
-@dataclass(frozen=True)
-class ExportInfo:
+class ExportInfo(Struct, frozen=True):
     """One export: functions carry a signature, memories their limits."""
 
     name: str
@@ -83,8 +81,7 @@ class ExportInfo:
     memory: Optional[MemoryLimits] = None
 
 
-@dataclass(frozen=True)
-class ImportInfo:
+class ImportInfo(Struct, frozen=True):
     """One import the module needs the host to provide."""
 
     module: str
@@ -101,8 +98,7 @@ class ImportInfo:
         return f"{self.module}.{self.name} ({self.kind}{shape})"
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Struct, frozen=True):
     """Resource limits for a session; None means unlimited.
 
     ``max_memory`` caps the instance for its whole life; ``timeout`` and
@@ -118,8 +114,7 @@ class Limits:
         return CallLimits(self.timeout, self.fuel)
 
 
-@dataclass(frozen=True)
-class CallLimits:
+class CallLimits(Struct, frozen=True):
     """Limits for one call: wall-clock seconds and an instruction budget; None is unlimited.
 
     Each call gets its own budget: a slow first call does not eat the second's.
@@ -132,8 +127,7 @@ class CallLimits:
 HostCallback = Callable[..., Sequence[Value]]
 
 
-@dataclass(frozen=True)
-class HostFunction:
+class HostFunction(Struct, frozen=True):
     """A function the host links into an import slot.
 
     The callback receives the running instance first (so it can read guest
@@ -149,8 +143,7 @@ class HostFunction:
     describe: Optional[Callable[..., str]] = None
 
 
-@dataclass(frozen=True)
-class DirGrant:
+class DirGrant(Struct, frozen=True):
     """A host directory made visible to a WASI guest, read-only unless ``writable``."""
 
     host: str
@@ -158,8 +151,7 @@ class DirGrant:
     writable: bool = False
 
 
-@dataclass(frozen=True)
-class WasiSettings:
+class WasiSettings(Struct, frozen=True):
     """WASI capabilities: nothing unless granted (no dirs, no env, argv = the module name)."""
 
     args: tuple[str, ...] = ()
@@ -167,8 +159,7 @@ class WasiSettings:
     dirs: tuple[DirGrant, ...] = ()
 
 
-@dataclass(frozen=True)
-class Linking:
+class Linking(Struct, frozen=True):
     """Everything the host provides to the module's imports; ``wasi`` None means no WASI."""
 
     functions: Sequence[HostFunction] = field(default_factory=tuple)
@@ -177,16 +168,14 @@ class Linking:
     """Memory imports the engine creates from their declared limits (capped by ``Limits.max_memory``)."""
 
 
-@dataclass(frozen=True)
-class GuestOutput:
+class GuestOutput(Struct, frozen=True):
     """What a WASI guest wrote to its stdout and stderr."""
 
     stdout: bytes
     stderr: bytes
 
 
-@dataclass(frozen=True)
-class GlobalValue:
+class GlobalValue(Struct, frozen=True):
     """An exported global's current value; ``valtype`` is spelled as in WAT (``i32``, ``f64``, ...)."""
 
     name: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Optional
+
+from msgspec import Struct
 
 from wasmcall.engines.base import Limits
 
@@ -95,8 +96,7 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(Struct, frozen=True):
     """One wasm frame of a trap's backtrace, innermost first.
 
     ``function`` is the demangled name (Rust hashes dropped) or ``func[N]``

@@ -9,10 +9,10 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Optional, Union
 
 import wasmtime
+from msgspec import Struct
 
 from wasmcall.declarations import Declarations, buffer_memory_problem, declarations_of
 from wasmcall.engines import warn
@@ -129,8 +129,7 @@ class WasmtimeEngine(Engine):
                 self.runtime.increment_epoch()
 
 
-@dataclass
-class Deadline:
+class Deadline(Struct):
     """One call's wall-clock budget; disarmed under the engine's lock when the call ends,
     so a timer firing late can never interrupt the next call."""
 
