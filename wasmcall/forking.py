@@ -43,7 +43,7 @@ import gc
 import os
 import signal
 import sys
-from typing import NamedTuple, NoReturn, Optional
+from typing import NoReturn, Optional
 
 PR_SET_PDEATHSIG = 1
 CHILD_BUG_EXIT = 70
@@ -52,12 +52,18 @@ WARM_UP_MODULES = ("wasmcall.isolation", "wasmcall.engines.wasmer_engine")
 PACKAGE_HOME = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
-class ForkedChild(NamedTuple):
-    """A forked child's pid, the pipe requests go to, and the pipe answers come from."""
+class ForkedChild:
+    """A forked child's pid, the pipe requests go to, and the pipe answers come from.
 
-    pid: int
-    requests: int
-    answers: int
+    A plain class: a NamedTuple costs more to define than this whole module, on every launch.
+    """
+
+    __slots__ = ("answers", "pid", "requests")
+
+    def __init__(self, pid: int, requests: int, answers: int) -> None:
+        self.pid = pid
+        self.requests = requests
+        self.answers = answers
 
 
 prestarted: list[tuple[int, ForkedChild]] = []  # (the pid that forked it, the child); popped once, atomically
@@ -167,9 +173,12 @@ def import_session_core() -> None:
 
     A failure here is left for the session to meet again and report as it
     always has (wasmer missing on this Python is EngineUnavailableError).
+    The cyclic collector is off meanwhile, as in the launcher (``launch.py``):
+    imports make thousands of long-lived objects and nothing to collect.
     """
     import importlib
 
+    gc.disable()
     try:
         for name in WARM_UP_MODULES:
             importlib.import_module(name)
@@ -178,6 +187,9 @@ def import_session_core() -> None:
         load_engine("wasmer")
     except Exception:
         return
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def keep_only_descriptors(*kept: int) -> None:

@@ -224,7 +224,7 @@ def spawn_child() -> Child:
     (no wasmer in this process), else a fresh isolated interpreter."""
     adopted = forking.adopt_prestarted()  # forked at launch, when wasmer was not loaded: safe to adopt
     if adopted is not None:
-        return Child(*adopted, None)
+        return Child(adopted.pid, adopted.requests, adopted.answers, None)
     if forking.can_fork():
         if threading.current_thread() is threading.main_thread():
             return fork_child()  # the main thread lasts as long as the process; a hand-off costs ~3 ms
@@ -234,7 +234,8 @@ def spawn_child() -> Child:
 
 def fork_child() -> Child:
     """Fork a child that serves requests (``wasmcall.forking``: it refuses if this process has wasmer)."""
-    return Child(*forking.fork_child(), None)
+    forked = forking.fork_child()
+    return Child(forked.pid, forked.requests, forked.answers, None)
 
 
 def start_interpreter() -> Child:
