@@ -6,23 +6,34 @@ A child process can be stopped: the parent waits for each answer with a
 deadline and kills the child when it passes (or on Ctrl-C), and the session
 then says it is closed.
 
-How the child is started, and why:
+How the child is started, and why (the forking and isolating itself is in
+``wasmcall.forking``, which imports only the standard library):
 - Forked from this process, which has already imported wasmcall: the child
   only imports wasmer and compiles, instead of starting an interpreter and
   importing everything again (~100 ms of a cold ``--engine wasmer`` call).
+- Or forked even earlier: when the command line says ``--engine wasmer``,
+  the console script forks a child before it imports Typer or wasmcall's
+  modules (``wasmcall.launch``). That child imports wasmer and the session
+  core and makes the engine on the second core while the parent starts up,
+  and the first ``ChildSession`` adopts it (``spawn_child``) instead of
+  forking, so its start-up overlaps the parent's instead of following it.
+  Later sessions fork as below; an unused prestarted child ends with the
+  parent.
 - The fork-after-compile hang cannot happen, by construction. wasmer compiles
   with a global thread pool, and a forked child of a process that had already
   used wasmer waited forever for pool threads that fork does not copy. In
   wasmcall only children ever import wasmer (``LocalSession`` with wasmer is
-  made only by ``serve``, in a child); the parent checks that wasmer is not in
-  ``sys.modules`` right before every fork, so a pool can never exist in the
-  process being forked. A host program that imported wasmer itself gets
-  the old way instead: a fresh ``python -I`` interpreter.
+  made only by ``serve``, in a child; a prestarted child imports it after the
+  fork); ``forking.fork_child`` checks that wasmer is not in ``sys.modules``
+  right before every fork, so a pool can never exist in the process being
+  forked. A host program that imported wasmer itself gets the old way
+  instead: a fresh ``python -I`` interpreter.
 - Forked from a thread that lives as long as the process: the main thread,
   or else one long-lived ``Spawner`` thread, never a caller's other thread.
   ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, so
   a child forked by a short-lived worker thread would be killed with it.
-- Isolated like ``python -I``: before importing anything the child drops the
+- Isolated like ``python -I`` (``forking.isolate_forked_child``): SIGINT
+  ignored at once, then before importing anything the child drops the
   working directory, the script's directory, ``PYTHONPATH`` and the user's
   site-packages from ``sys.path`` (a ``wasmer.py`` or ``pickle.py`` where the
   user runs wasmcall is never imported), closes every descriptor it did not
@@ -42,7 +53,6 @@ WasmcallError subclass.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import pickle
 import queue
@@ -53,11 +63,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-import wasmcall
-from wasmcall import errors
+from wasmcall import errors, forking
 from wasmcall.engines.base import ExportInfo, GlobalValue, Limits
 from wasmcall.engines.traps import limit_message
 from wasmcall.errors import (
@@ -78,13 +86,10 @@ if TYPE_CHECKING:  # only the child runs a LocalSession: the parent never loads 
 FRAME = struct.Struct("<Q")
 READ_CHUNK = 1 << 20
 STARTUP_SECONDS = 60.0
-PR_SET_PDEATHSIG = 1
-CHILD_BUG_EXIT = 70
 CLOSE_WAIT_SECONDS = 1.0
-WASMER_MODULES = ("wasmer", "wasmer_compiler_cranelift")
 BOOT = (
-    "import sys; sys.path.append(sys.argv[1]); "
-    "from wasmcall.isolation import serve; serve(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
+    "import sys; sys.path.append(sys.argv[1]); from wasmcall.forking import serve_in_interpreter; "
+    "serve_in_interpreter(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
 )
 
 
@@ -218,26 +223,32 @@ class Child:
 
 
 def spawn_child() -> Child:
-    """A forked child when forking is safe (no wasmer in this process), else a fresh isolated interpreter."""
-    if sys.platform.startswith("linux") and not wasmer_loaded():
+    """The child the launcher prestarted, if there is one; else a forked child when forking is safe
+    (no wasmer in this process), else a fresh isolated interpreter."""
+    adopted = forking.adopt_prestarted()  # forked at launch, when wasmer was not loaded: safe to adopt
+    if adopted is not None:
+        return Child(adopted.pid, adopted.requests, adopted.answers, None)
+    if forking.can_fork():
         if threading.current_thread() is threading.main_thread():
             return fork_child()  # the main thread lasts as long as the process; a hand-off costs ~3 ms
         return SPAWNER.fork()
     return start_interpreter()
 
 
-def wasmer_loaded() -> bool:
-    return any(name in sys.modules for name in WASMER_MODULES)
+def fork_child() -> Child:
+    """Fork a child that serves requests (``wasmcall.forking``: it refuses if this process has wasmer)."""
+    forked = forking.fork_child()
+    return Child(forked.pid, forked.requests, forked.answers, None)
 
 
 def start_interpreter() -> Child:
     """``python -I`` running ``serve``; requests and answers on two pipes passed by descriptor number."""
-    package_home = str(Path(wasmcall.__file__).resolve().parent.parent)
     request_read, request_write = os.pipe()
     answer_read, answer_write = os.pipe()
     try:
+        descriptors = map(str, (request_read, answer_write, os.getpid()))
         process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT, package_home, *map(str, (request_read, answer_write, os.getpid()))],
+            [sys.executable, "-I", "-c", BOOT, forking.PACKAGE_HOME, *descriptors],
             stdin=subprocess.DEVNULL,
             pass_fds=(request_read, answer_write),
         )
@@ -302,73 +313,6 @@ class Order:
 SPAWNER = Spawner()
 
 
-def fork_child() -> Child:
-    """Fork a child that serves requests; only ever called with no wasmer in this process."""
-    if wasmer_loaded():  # the construction that makes the fork-after-compile hang impossible
-        raise InternalError("refusing to fork a wasmer child from a process that has imported wasmer")
-    request_read, request_write = os.pipe()
-    answer_read, answer_write = os.pipe()
-    parent_pid = os.getpid()
-    for stream in (sys.stdout, sys.stderr):  # else the child could write the parent's buffered output again
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass
-    pid = os.fork()
-    if pid == 0:
-        run_forked_child(request_read, answer_write, parent_pid)
-    os.close(request_read)
-    os.close(answer_write)
-    return Child(pid, request_write, answer_read, None)
-
-
-def run_forked_child(request_fd: int, answer_fd: int, parent_pid: int) -> None:
-    """The forked child's whole life: isolate it, serve, and ``_exit`` (never return into the parent's code)."""
-    code = CHILD_BUG_EXIT
-    try:
-        gc.freeze()  # the parent's objects are not this process's to collect (or to close descriptors of)
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        keep_only_descriptors(request_fd, answer_fd)
-        sys.path[:] = isolated_path(sys.path)
-        serve(request_fd, answer_fd, parent_pid)
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def keep_only_descriptors(*kept: int) -> None:
-    """stdin from /dev/null; stdout, stderr and ``kept`` stay; every other inherited descriptor is closed."""
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    start = 3
-    for descriptor in sorted(kept):
-        os.closerange(start, descriptor)
-        start = descriptor + 1
-    os.closerange(start, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
-
-
-def isolated_path(path: list[str]) -> list[str]:
-    """``path`` as ``python -I`` has it (no script directory, cwd, PYTHONPATH, user site), plus wasmcall."""
-    import site
-
-    entries = list(path)
-    if entries and not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)):
-        entries = entries[1:]  # the script's directory (or '' / cwd for -c and -m), which -I leaves out
-    dropped = {os.path.realpath(os.getcwd())}
-    if not sys.flags.ignore_environment:
-        dropped.update(os.path.realpath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
-    user_site = getattr(site, "USER_SITE", None)
-    if user_site:
-        dropped.add(os.path.realpath(user_site))
-    kept = [p for p in entries if p and os.path.realpath(p) not in dropped]
-    package_home = str(Path(wasmcall.__file__).resolve().parent.parent)
-    return kept if package_home in kept else [*kept, package_home]
-
-
 def write_frame(fd: int, message: Any) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(FRAME.pack(len(data)) + data)
@@ -421,12 +365,11 @@ def describe_status(status: int) -> str:
     return f"exit status {status}"
 
 
-def serve(request_fd: int, answer_fd: int, parent_pid: int) -> None:
-    """The child's side: answer requests until EOF on ``request_fd``, one session at a time."""
+def serve(request_fd: int, answer_fd: int) -> None:
+    """The child's side, once isolated (``wasmcall.forking``): answer requests until EOF on
+    ``request_fd``, one session at a time."""
     from wasmcall.local_session import LocalSession
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(parent_pid)
     session: Optional[LocalSession] = None
     with os.fdopen(answer_fd, "wb", buffering=0) as answers:
         write_frame(answers.fileno(), ("ok", "ready"))
@@ -466,14 +409,3 @@ def answer(session: Optional[LocalSession], message: tuple[Any, ...]) -> Any:
     if verb == "reset":
         return session.reset()
     raise InternalError(f"the engine child got an unknown request {verb!r}")
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to kill this process when its parent dies, even by SIGKILL; exit if it already has."""
-    if sys.platform.startswith("linux"):
-        import ctypes  # here, not at the top: the parent never needs it (~3 ms of a cold call)
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:
-        os._exit(1)

@@ -19,17 +19,39 @@ nothing in a one-shot command are cut (issue 10, measured on this machine):
   outside the process. The flush below is the one thing teardown did that
   matters, so it is done by hand, with the same outcome for a closed pipe
   (``wasmcall ... | head``) as Python's own: exit 120 if nothing else failed.
+
+One start-up cost is overlapped instead of cut: a wasmer session runs in a
+child process (``wasmcall.isolation``), which used to be forked only once
+Typer and wasmcall had loaded, then imported wasmer and the session core on
+its own, one step after the other on a machine with cores to spare. When
+the command line says the run will most likely open a wasmer session
+(``call`` or ``repl`` with ``--engine wasmer``, ``check`` with ``--engine
+wasmer`` or ``all``), the child is forked first thing, before anything but
+``wasmcall.forking`` (stdlib only) is imported, and warms up while this
+process imports the CLI and parses; the first wasmer session adopts it. The
+guess is read from the words alone, cheaply: there is no environment
+variable choosing the engine, and a wrong guess costs one idle child that
+ends with this process (``os._exit`` below fires its ``PR_SET_PDEATHSIG``).
 """
+
+from __future__ import annotations
 
 import gc
 import os
 import sys
+from typing import Optional
+
+from wasmcall import forking
 
 BROKEN_PIPE_EXIT = 120  # what CPython exits with when flushing stdout fails at shutdown
+WASMER_ENGINE_CHOICES = {"call": ("wasmer",), "repl": ("wasmer",), "check": ("wasmer", "all")}
+HELP_WORDS = ("-h", "--help")
 
 
 def run() -> None:
     """Run the command line, flush, and end the process with its exit code (never returns)."""
+    if opens_wasmer_session(sys.argv[1:]):
+        forking.prestart_child()
     gc.disable()
     try:
         from wasmcall.cli import main
@@ -49,3 +71,23 @@ def flushed(code: int) -> int:
         except (OSError, ValueError):
             code = code or BROKEN_PIPE_EXIT
     return code
+
+
+def opens_wasmer_session(words: list[str]) -> bool:
+    """Will this command line most likely open a wasmer session? A guess from the words alone."""
+    if not words or words[0] not in WASMER_ENGINE_CHOICES or any(word in HELP_WORDS for word in words):
+        return False
+    return engine_named(words[1:]) in WASMER_ENGINE_CHOICES[words[0]]
+
+
+def engine_named(words: list[str]) -> Optional[str]:
+    """The value of the last ``--engine NAME`` or ``--engine=NAME`` before any ``--``."""
+    named = None
+    for index, word in enumerate(words):
+        if word == "--":
+            break
+        if word == "--engine" and index + 1 < len(words):
+            named = words[index + 1]
+        elif word.startswith("--engine="):
+            named = word.partition("=")[2]
+    return named

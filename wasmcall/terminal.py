@@ -34,12 +34,14 @@ FORMATS = (
 # Lone surrogates: what Python makes of bytes in argv or a file name that are not UTF-8.
 # No terminal can show them and no UTF-8 stream can encode them.
 SURROGATES = "\ud800-\udfff"
-UNSAFE_IN_LINE = re.compile(f"[{CONTROLS}{FORMATS}{SURROGATES}]")
+# The patterns below are kept as text: re compiles each on first use and keeps it (its own cache),
+# so a call that escapes nothing does not pay ~1 ms at start-up for their large character classes.
+UNSAFE_IN_LINE = f"[{CONTROLS}{FORMATS}{SURROGATES}]"
 # In multi-line text, tab and newline keep their meaning, and so does CR before LF
 # (Windows line ends); a lone CR would let a guest overwrite what is already shown.
-UNSAFE_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{FORMATS}{SURROGATES}]|\r(?!\n)")
+UNSAFE_IN_TEXT = f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{FORMATS}{SURROGATES}]|\r(?!\n)"
 # json.dumps already escapes C0; these are the rest, for JSON written to any stream.
-UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{FORMATS}{SURROGATES}]")
+UNSAFE_IN_JSON = f"[\x7f-\x9f{FORMATS}{SURROGATES}]"
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 DEFAULT_SIZE = (80, 24)
 
@@ -56,12 +58,12 @@ def escape_char(char: str) -> str:
 
 def escape_line(text: str) -> str:
     """For one-line contexts (names, error messages): every unsafe character escaped, newlines too."""
-    return UNSAFE_IN_LINE.sub(lambda match: escape_char(match.group()), text)
+    return re.sub(UNSAFE_IN_LINE, lambda match: escape_char(match.group()), text)
 
 
 def escape_controls(text: str) -> str:
     """For text shown as text (results, guest output): like escape_line, but tabs and line ends stay."""
-    return UNSAFE_IN_TEXT.sub(lambda match: escape_char(match.group()), text)
+    return re.sub(UNSAFE_IN_TEXT, lambda match: escape_char(match.group()), text)
 
 
 def json_escape(code: int) -> str:
@@ -79,7 +81,7 @@ def escape_json(encoded: str) -> str:
     """
     if encoded.isascii() and "\x7f" not in encoded:
         return encoded
-    return UNSAFE_IN_JSON.sub(lambda match: json_escape(ord(match.group())), encoded)
+    return re.sub(UNSAFE_IN_JSON, lambda match: json_escape(ord(match.group())), encoded)
 
 
 def is_terminal(stream: Any) -> bool:
