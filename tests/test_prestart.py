@@ -1,14 +1,15 @@
 """The wasmer child prestarted at launch (wasmcall/launch.py, wasmcall/forking.py).
 
 When the command line says ``--engine wasmer``, the console script forks the
-child before it imports Typer, and the first wasmer session adopts it. What
-is checked: the guess itself; that a run then forks exactly once, before
-Typer loads (the fork is counted by ``os.register_at_fork`` in the launching
-process: a child that was not adopted would show a second fork, made after
-Typer loaded); that the first session's child is the prestarted one and the
-next one is forked afresh; that a wrong guess leaves no process behind; and
-that the prestarted child, forked while ``python -m wasmcall`` still has the
-working directory on ``sys.path``, imports nothing from it.
+child as soon as the CLI has loaded, before the command is built, and the
+first wasmer session adopts it. What is checked: the guess itself; that a run
+then forks exactly once, before any session opens (the fork is counted by
+``os.register_at_fork`` in the launching process and logged with whether the
+session module had loaded yet: a child that was not adopted would show a
+second fork, made by the session); that the first session's child is the
+prestarted one and the next one is forked afresh; that a wrong guess leaves
+no process behind; and that the prestarted child, forked while ``python -m
+wasmcall`` has the working directory on ``sys.path``, imports nothing from it.
 
 Every run is a subprocess in its own process group (this test process never
 imports wasmer, and a launch ends with ``os._exit``), killed on teardown.
@@ -39,7 +40,8 @@ HANG_DETECTOR_SECONDS = 20
 needs_wasmer = pytest.mark.skipif(not wasmer_works(), reason=WASMER_SKIP_REASON)
 without_wasmer = pytest.mark.skipif(wasmer_works(), reason="this Python has wasmer")
 
-# The launcher, with every fork of the launching process logged: "-" before Typer was imported, "T" after.
+# The launcher, with every fork of the launching process logged: "-" before any session was opened
+# (wasmcall.session not loaded yet), "S" after.
 LAUNCH_LOGGING_FORKS = """
 import os, sys
 launcher = os.getpid()
@@ -47,7 +49,7 @@ launcher = os.getpid()
 def log_fork():
     if os.getpid() == launcher:
         log = os.open(os.environ["FORK_LOG"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        os.write(log, b"T" if "typer" in sys.modules else b"-")
+        os.write(log, b"S" if "wasmcall.session" in sys.modules else b"-")
         os.close(log)
 
 os.register_at_fork(after_in_parent=log_fork)
@@ -149,7 +151,7 @@ NO_WASMER = (
                      id="wasmer-missing"),
     ],
 )
-def test_a_wasmer_run_forks_once_before_typer_loads_and_leaves_nothing(
+def test_a_wasmer_run_forks_once_before_its_session_and_leaves_nothing(
     words: list[str], outcome: tuple[int, str, str], forks: str, run_group: Run, tmp_path: Path
 ) -> None:
     fork_log = tmp_path / "forks"

@@ -1,24 +1,24 @@
-"""Forking the wasmer child and isolating it; stdlib only, so the launcher can fork before anything else loads.
+"""Forking the wasmer child and isolating it; stdlib only, so that importing it costs the launcher nothing.
 
 ``wasmcall.isolation`` runs wasmer sessions in a child process and explains
 why (deadlines, Ctrl-C, crashing guests). This module is the part of it that
 makes the child: fork, isolate, hand over to ``isolation.serve``. It imports
-nothing but the standard library's always-loaded modules, because
-``wasmcall.launch`` uses it before Typer and wasmcall's own modules load:
+nothing but the standard library's always-loaded modules, so that the
+launcher (``wasmcall.launch``) can import it at no cost on every run:
 
 - Prestarting (issue 10). A cold ``wasmcall call --engine wasmer`` used to do
-  everything one step after another: the parent imported Typer and wasmcall,
-  then forked the child, which only then imported wasmer and the session
-  core. When the command line says ``--engine wasmer``, the launcher forks
-  the child first (``prestart_child``): it imports wasmer, the session core
-  and makes the engine on the other core while the parent imports the CLI
-  and parses. The first wasmer session then adopts that child
+  everything one step after another: the parent loaded the CLI, parsed, read
+  the module, then forked the child, which only then imported the calling
+  code and wasmer and made the engine. When the command line says ``--engine
+  wasmer``, the launcher forks the child as soon as the CLI has loaded
+  (``prestart_child``): it warms up on another core while the parent builds
+  the command and parses. The first wasmer session then adopts that child
   (``adopt_prestarted``) instead of forking; later sessions fork as before.
   A wrong guess costs one idle fork, which ends with the parent (below).
 - The fork-after-compile hang stays impossible by construction: wasmer is
   imported only ever in children, and ``fork_child`` refuses to fork a
-  process that has imported it (checked right before every fork). The
-  launcher forks even earlier, when nothing but this module is loaded.
+  process that has imported it (checked right before every fork), the
+  launcher's fork included.
 - Isolation, in this order (``isolate_forked_child``): SIGINT ignored first
   (the parent decides what Ctrl-C does), SIGTERM/SIGHUP back to their
   defaults; ``sys.path`` cut to what ``python -I`` has, before the child's
