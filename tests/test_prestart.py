@@ -1,15 +1,15 @@
 """The wasmer child prestarted at launch (wasmcall/launch.py, wasmcall/forking.py).
 
 When the command line says ``--engine wasmer``, the console script forks the
-child as soon as the CLI has loaded, before the command is built, and the
-first wasmer session adopts it. What is checked: the guess itself; that a run
-then forks exactly once, before any session opens (the fork is counted by
-``os.register_at_fork`` in the launching process and logged with whether the
-session module had loaded yet: a child that was not adopted would show a
-second fork, made by the session); that the first session's child is the
-prestarted one and the next one is forked afresh; that a wrong guess leaves
-no process behind; and that the prestarted child, forked while ``python -m
-wasmcall`` has the working directory on ``sys.path``, imports nothing from it.
+child before it imports Typer, and the first wasmer session adopts it. What is
+checked: the guess itself; that a run then forks exactly once, before any
+session opens (the fork is counted by ``os.register_at_fork`` in the launching
+process and logged with whether the session module had loaded yet: a child
+that was not adopted would show a second fork, made by the session); that the
+first session's child is the prestarted one and the next one is forked afresh;
+that a wrong guess leaves no process behind; and that the prestarted child,
+forked while ``python -m wasmcall`` has the working directory on ``sys.path``,
+imports nothing from it.
 
 Every run is a subprocess in its own process group (this test process never
 imports wasmer, and a launch ends with ``os._exit``), killed on teardown.

@@ -10,9 +10,9 @@ launcher (``wasmcall.launch``) can import it at no cost on every run:
   everything one step after another: the parent loaded the CLI, parsed, read
   the module, then forked the child, which only then imported the calling
   code and wasmer and made the engine. When the command line says ``--engine
-  wasmer``, the launcher forks the child as soon as the CLI has loaded
-  (``prestart_child``): it warms up on another core while the parent builds
-  the command and parses. The first wasmer session then adopts that child
+  wasmer``, the launcher forks the child before it imports Typer
+  (``prestart_child``): it warms up on another core while the parent imports
+  the CLI, builds the command and parses. The first wasmer session then adopts that child
   (``adopt_prestarted``) instead of forking; later sessions fork as before.
   A wrong guess costs one idle fork, which ends with the parent (below).
 - The fork-after-compile hang stays impossible by construction: wasmer is

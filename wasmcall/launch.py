@@ -26,15 +26,18 @@ session opened, and then imported the calling code and wasmer and made the
 engine while this process waited. When the command line says the run will
 most likely open a wasmer session (``call`` or ``repl`` with ``--engine
 wasmer``, ``check`` with ``--engine wasmer`` or ``all``), the child is forked
-as soon as the CLI's modules have loaded, and warms up on another core while
-this process builds the command, parses and reads the module; the first
-wasmer session adopts it. Not earlier: a child forked before the CLI loads
-would import Typer's and wasmcall's common modules a second time, doubling
-that work on a busy machine (measured: ~35 ms more CPU per run for no gain in
-wall time over this point). The guess is read from the words alone, cheaply:
-there is no environment variable choosing the engine, and a wrong guess costs
-one idle child that ends with this process (``os._exit`` below fires its
-``PR_SET_PDEATHSIG``).
+once the records both processes use have loaded (``wasmcall.request`` and
+what it imports, msgspec included) and before Typer, which only this process
+needs: the child inherits the first and never loads the second, and warms up
+on another core while this process imports Typer, builds the command and
+parses. The first wasmer session adopts it. Measured against the other
+places to fork (interleaved medians, this machine): forked first thing, the
+child imported the shared modules a second time (~30 ms more CPU, slower on
+a busy machine); forked after the whole CLI had loaded, it was still warming
+up when the session opened (~3 ms slower than here, same CPU). The guess is
+read from the words alone, cheaply: there is no environment variable
+choosing the engine, and a wrong guess costs one idle child that ends with
+this process (``os._exit`` below fires its ``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
@@ -55,12 +58,14 @@ def run() -> None:
     """Run the command line, flush, and end the process with its exit code (never returns)."""
     gc.disable()
     try:
+        if opens_wasmer_session(sys.argv[1:]):
+            import wasmcall.request  # noqa: F401  # the records both processes use: loaded once, inherited
+
+            forking.prestart_child()
         from wasmcall.cli import main
     finally:
         gc.freeze()
         gc.enable()
-    if opens_wasmer_session(sys.argv[1:]):
-        forking.prestart_child()
     code = main()
     os._exit(flushed(code))
 

@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -126,6 +125,8 @@ def sound_artifact(content: bytes) -> Optional[bytes]:
 
 def save_artifact(path: Path, artifact: bytes) -> None:
     """Write under a temporary name in the same directory, then rename: readers see all of it or nothing."""
+    import tempfile  # only a cache miss writes; a hit (every call after the first) never loads it
+
     try:
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
     except OSError:
