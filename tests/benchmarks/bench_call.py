@@ -638,12 +638,29 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     return options
 
 
+def install_kind() -> str:
+    """Regular (as the README installs it) or editable: an editable install's import hook runs in every
+    Python of this environment, the scripts' too, so it adds the same milliseconds to both sides."""
+    import json
+    from importlib import metadata
+
+    try:
+        direct = metadata.distribution("wasmcall").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return "wasmcall is not installed in this environment"
+    editable = bool(direct) and json.loads(direct).get("dir_info", {}).get("editable", False)
+    if editable:
+        return "editable (pip install -e): ratios read lower than for a regular install, as users have"
+    return "regular, as users have it"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_options(argv)
     pythons = find_pythons(options.wasmer_python)
     print(f"python: {sys.executable} ({sys.version.split()[0]}); wasmcall: {' '.join(pythons.wasmcall)}")
     print(f"wasmer rows: {pythons.wasmer_python or 'skipped - ' + pythons.wasmer_missing}")
     print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"install: {install_kind()}")
     verdicts: list[str] = []
     with tempfile.TemporaryDirectory(prefix="wasmcall-bench-") as directory:
         for name in options.sections:
