@@ -67,7 +67,7 @@ def build_linking(compiled: CompiledModule, options: ImportOptions) -> Linking:
             f"the module needs imports nobody provides: {listing} "
             "(--stub-imports links them to stubs that trap when called)"
         )
-    wasi = options.wasi if len(imports) < len(compiled.imports) else None
+    wasi = options.wasi if any(is_wasi(item) for item in compiled.imports) else None
     return Linking(functions=functions, wasi=wasi, memories=memories)
 
 
